@@ -1,0 +1,7 @@
+//! Hearth: on-device inference for small language models.
+
+pub mod error;
+pub mod gguf;
+pub mod tensor;
+
+pub use error::{Error, Result};
