@@ -2,6 +2,11 @@
 
 pub mod error;
 pub mod gguf;
+pub mod hf;
+pub mod model;
+pub mod source;
 pub mod tensor;
 
 pub use error::{Error, Result};
+pub use model::{Model, ModelConfig};
+pub use source::ModelSource;

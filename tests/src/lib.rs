@@ -1,1 +1,80 @@
 //! Shared helpers for the workspace tests.
+
+use std::path::PathBuf;
+
+/// `../shared/models` beside the project root, if present.
+pub fn shared_models() -> Option<PathBuf> {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/models");
+    if p.is_dir() {
+        Some(p)
+    } else {
+        eprintln!("skipped: {} is not present", p.display());
+        None
+    }
+}
+
+/// Committed fixtures of the test crate.
+pub fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+/// Read a JSON file.
+pub fn read_json(path: &std::path::Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+use hearth::gguf::{GgufWriter, Value};
+use rand::{Rng, SeedableRng};
+
+/// Shape of a generated tiny Llama GGUF.
+#[derive(Debug, Clone, Copy)]
+pub struct TinyShape {
+    pub dim: u64,
+    pub layers: u64,
+    pub heads: u64,
+    pub kv_heads: u64,
+    pub ffn: u64,
+    pub vocab: u64,
+}
+
+impl Default for TinyShape {
+    fn default() -> Self {
+        TinyShape { dim: 32, layers: 2, heads: 4, kv_heads: 2, ffn: 48, vocab: 40 }
+    }
+}
+
+/// A valid tiny `llama` GGUF with seeded random F32 weights (no tokenizer).
+pub fn tiny_llama(shape: TinyShape, seed: u64) -> GgufWriter {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let mut w = GgufWriter::new();
+    let s = shape;
+    w.set("general.architecture", Value::String("llama".into()))
+        .set("llama.embedding_length", Value::U32(s.dim as u32))
+        .set("llama.block_count", Value::U32(s.layers as u32))
+        .set("llama.attention.head_count", Value::U32(s.heads as u32))
+        .set("llama.attention.head_count_kv", Value::U32(s.kv_heads as u32))
+        .set("llama.feed_forward_length", Value::U32(s.ffn as u32))
+        .set("llama.context_length", Value::U32(64))
+        .set("llama.attention.layer_norm_rms_epsilon", Value::F32(1e-5));
+    let mut add = |w: &mut GgufWriter, name: &str, dims: &[u64]| {
+        let n: u64 = dims.iter().product();
+        let v: Vec<f32> = (0..n).map(|_| rng.gen_range(-0.5f32..0.5)).collect();
+        w.tensor_f32(name, dims, &v).expect("sizes match");
+    };
+    let hd = s.dim / s.heads;
+    add(&mut w, "token_embd.weight", &[s.dim, s.vocab]);
+    for l in 0..s.layers {
+        add(&mut w, &format!("blk.{l}.attn_norm.weight"), &[s.dim]);
+        add(&mut w, &format!("blk.{l}.attn_q.weight"), &[s.dim, s.heads * hd]);
+        add(&mut w, &format!("blk.{l}.attn_k.weight"), &[s.dim, s.kv_heads * hd]);
+        add(&mut w, &format!("blk.{l}.attn_v.weight"), &[s.dim, s.kv_heads * hd]);
+        add(&mut w, &format!("blk.{l}.attn_output.weight"), &[s.heads * hd, s.dim]);
+        add(&mut w, &format!("blk.{l}.ffn_norm.weight"), &[s.dim]);
+        add(&mut w, &format!("blk.{l}.ffn_gate.weight"), &[s.dim, s.ffn]);
+        add(&mut w, &format!("blk.{l}.ffn_up.weight"), &[s.dim, s.ffn]);
+        add(&mut w, &format!("blk.{l}.ffn_down.weight"), &[s.ffn, s.dim]);
+    }
+    add(&mut w, "output_norm.weight", &[s.dim]);
+    w
+}

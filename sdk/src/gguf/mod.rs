@@ -9,9 +9,11 @@ mod cursor;
 pub mod dequant;
 mod types;
 mod value;
+mod writer;
 
 pub use types::GgmlType;
 pub use value::Value;
+pub use writer::GgufWriter;
 
 use crate::error::{Error, Result};
 use crate::tensor::{Mapped, TensorRef};

@@ -1,0 +1,61 @@
+//! The Llama-family model: Config + Weights, and a plain f32 CPU reference
+//! forward pass (the oracle for the GPU kernels).
+
+pub mod config;
+pub mod cpu;
+pub mod names;
+pub mod rope;
+pub mod weights;
+
+pub use config::{Arch, ModelConfig, RopeLayout};
+pub use cpu::CpuState;
+pub use weights::Weights;
+
+use crate::error::Result;
+use crate::source::ModelSource;
+
+/// A loaded model: immutable config and weights (views into the mapped file).
+#[derive(Debug)]
+pub struct Model {
+    /// Hyper-parameters.
+    pub config: ModelConfig,
+    /// Weights.
+    pub weights: Weights,
+    /// [rope_dim / 2] inverse RoPE frequencies, scaling applied.
+    pub inv_freq: Vec<f64>,
+}
+
+impl Model {
+    /// Read the config and map and check every weight of `src`.
+    pub fn load(src: &ModelSource) -> Result<Self> {
+        let config = ModelConfig::from_source(src)?;
+        let weights = Weights::load(src, &config)?;
+        let inv_freq = rope::inv_freqs(&config, weights.rope_freq_factors.as_deref());
+        Ok(Model { config, weights, inv_freq })
+    }
+
+    /// Bytes of weights the model reads per token (all matrices and vectors).
+    pub fn weight_bytes(&self) -> u64 {
+        let w = &self.weights;
+        let mut total = w.token_embd.bytes().len() as u64 + (w.output_norm.len() * 4) as u64;
+        if !w.tied_embeddings {
+            total += w.output.bytes().len() as u64;
+        }
+        for l in &w.layers {
+            for t in [&l.wq, &l.wk, &l.wv, &l.wo, &l.w_gate, &l.w_up, &l.w_down] {
+                total += t.bytes().len() as u64;
+            }
+            let vectors = l.attn_norm.len()
+                + l.ffn_norm.len()
+                + [&l.bq, &l.bk, &l.bv].iter().map(|b| b.as_ref().map_or(0, Vec::len)).sum::<usize>();
+            total += (vectors * 4) as u64;
+        }
+        total
+    }
+
+    /// Bytes of an f32 KV cache for `ctx` positions (K and V, all layers).
+    pub fn kv_cache_bytes(&self, ctx: usize, bytes_per_elem: usize) -> u64 {
+        let c = &self.config;
+        (2 * c.n_layers * ctx * c.kv_dim() * bytes_per_elem) as u64
+    }
+}
