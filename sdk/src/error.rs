@@ -58,6 +58,10 @@ pub enum Error {
     TokenOutOfRange { id: u32, vocab_size: usize },
     #[error("context is full: position {pos} + {tokens} tokens exceeds {ctx}")]
     ContextFull { pos: usize, tokens: usize, ctx: usize },
+    #[error("GPU: {reason}")]
+    Gpu { reason: String },
+    #[error("GPU out of memory allocating {bytes} bytes for {what}")]
+    GpuOutOfMemory { what: String, bytes: u64 },
     #[error("invalid argument: {reason}")]
     InvalidArgument { reason: String },
 }

@@ -2,7 +2,11 @@
 
 pub mod error;
 pub mod gguf;
+#[cfg(feature = "gpu")]
+pub mod gpu;
 pub mod hf;
+#[cfg(feature = "gpu")]
+pub mod kernels;
 pub mod model;
 pub mod source;
 pub mod tensor;

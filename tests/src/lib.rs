@@ -78,3 +78,34 @@ pub fn tiny_llama(shape: TinyShape, seed: u64) -> GgufWriter {
     add(&mut w, "output_norm.weight", &[s.dim]);
     w
 }
+
+/// A GPU device for tests: lavapipe in CI. Skips (returns None) when no adapter
+/// exists, unless `HEARTH_REQUIRE_GPU=1` (set by `.ci/run`), which makes a
+/// missing adapter a failure rather than a silent skip.
+pub fn test_gpu() -> Option<hearth::gpu::Gpu> {
+    test_gpu_with(&hearth::gpu::DeviceOptions::default())
+}
+
+/// Like `test_gpu`, with options (e.g. plain shaders, a lowered binding limit).
+pub fn test_gpu_with(opts: &hearth::gpu::DeviceOptions) -> Option<hearth::gpu::Gpu> {
+    match hearth::gpu::Gpu::open(opts) {
+        Ok(g) => Some(g),
+        Err(e) if std::env::var("HEARTH_REQUIRE_GPU").is_ok_and(|v| v == "1") => panic!("no GPU for tests: {e}"),
+        Err(e) => {
+            eprintln!("skipped: no GPU adapter ({e})");
+            None
+        }
+    }
+}
+
+/// Seeded uniform random values in [-1, 1).
+pub fn random_f32(n: usize, seed: u64) -> Vec<f32> {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    (0..n).map(|_| rng.gen_range(-1.0f32..1.0)).collect()
+}
+
+/// Largest absolute difference.
+pub fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
+    assert_eq!(a.len(), b.len());
+    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
+}

@@ -1,0 +1,164 @@
+//! Adapters and the device: enumeration, selection, features and limits.
+//!
+//! Backends come from wgpu's own `WGPU_BACKEND` variable; the adapter from
+//! `--adapter NAME|INDEX` or `HEARTH_ADAPTER`. The device is created with the
+//! adapter's own limits (wgpu's defaults cap storage bindings far below what
+//! real GPUs and lavapipe offer) and with SHADER_F16 / SUBGROUP when offered.
+
+use crate::error::{Error, Result};
+use serde::Serialize;
+
+/// What `hearth devices` prints for one adapter.
+#[derive(Debug, Clone, Serialize)]
+pub struct AdapterSummary {
+    /// Position in the enumeration (what `--adapter INDEX` selects).
+    pub index: usize,
+    /// Adapter name, e.g. "llvmpipe (LLVM 15.0.6, 256 bits)".
+    pub name: String,
+    /// Vulkan, Metal, Dx12, Gl …
+    pub backend: String,
+    /// DiscreteGpu, IntegratedGpu, Cpu …
+    pub device_type: String,
+    /// Driver name and version.
+    pub driver: String,
+    /// `shader-f16` (half-precision arithmetic in shaders).
+    pub shader_f16: bool,
+    /// Subgroup operations (`subgroupAdd` …).
+    pub subgroups: bool,
+    /// Smallest and largest subgroup size the adapter reports.
+    pub subgroup_size: (u32, u32),
+    /// Largest storage buffer binding in bytes.
+    pub max_storage_binding: u64,
+    /// Largest buffer in bytes.
+    pub max_buffer_size: u64,
+    /// Workgroup shared memory in bytes.
+    pub max_workgroup_storage: u32,
+    /// Storage buffers per shader stage.
+    pub max_storage_buffers_per_stage: u32,
+}
+
+fn instance() -> wgpu::Instance {
+    wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env())
+}
+
+fn summarize(index: usize, a: &wgpu::Adapter) -> AdapterSummary {
+    let info = a.get_info();
+    let f = a.features();
+    let l = a.limits();
+    AdapterSummary {
+        index,
+        subgroup_size: (info.subgroup_min_size, info.subgroup_max_size),
+        name: info.name,
+        backend: format!("{:?}", info.backend),
+        device_type: format!("{:?}", info.device_type),
+        driver: format!("{} {}", info.driver, info.driver_info).trim().to_string(),
+        shader_f16: f.contains(wgpu::Features::SHADER_F16),
+        subgroups: f.contains(wgpu::Features::SUBGROUP),
+        max_storage_binding: u64::from(l.max_storage_buffer_binding_size),
+        max_buffer_size: l.max_buffer_size,
+        max_workgroup_storage: l.max_compute_workgroup_storage_size,
+        max_storage_buffers_per_stage: l.max_storage_buffers_per_shader_stage,
+    }
+}
+
+/// Every adapter wgpu can see with the backends allowed by `WGPU_BACKEND`.
+pub fn list_adapters() -> Vec<AdapterSummary> {
+    let adapters = pollster::block_on(instance().enumerate_adapters(wgpu::Backends::all()));
+    adapters.iter().enumerate().map(|(i, a)| summarize(i, a)).collect()
+}
+
+/// Options for opening the device.
+#[derive(Debug, Clone, Default)]
+pub struct DeviceOptions {
+    /// Adapter by index or (case-insensitive substring of its) name; falls
+    /// back to `HEARTH_ADAPTER`, then to wgpu's high-performance choice.
+    pub adapter: Option<String>,
+    /// Use plain shaders even where the adapter offers f16 / subgroups.
+    pub disable_f16: bool,
+    /// Use barrier reductions even where subgroups exist.
+    pub disable_subgroups: bool,
+    /// Cap the storage binding size below the adapter's (tests the split path).
+    pub max_binding_override: Option<u64>,
+}
+
+/// An open device with what the engine needs to know about it.
+#[derive(Debug)]
+pub struct Gpu {
+    /// The device.
+    pub device: wgpu::Device,
+    /// Its queue.
+    pub queue: wgpu::Queue,
+    /// What was chosen.
+    pub summary: AdapterSummary,
+    /// Shaders may use `f16`.
+    pub f16: bool,
+    /// Shaders may use subgroup builtins.
+    pub subgroups: bool,
+    /// Bytes one storage binding may cover (after any override).
+    pub max_binding: u64,
+    /// Pipelines already built, by source and constants (see `kernels::pipeline`).
+    pub(crate) pipelines: std::sync::Mutex<std::collections::HashMap<String, wgpu::ComputePipeline>>,
+}
+
+impl Gpu {
+    /// Pick an adapter and open its device.
+    pub fn open(opts: &DeviceOptions) -> Result<Self> {
+        let inst = instance();
+        let adapters = pollster::block_on(inst.enumerate_adapters(wgpu::Backends::all()));
+        let wanted = opts.adapter.clone().or_else(|| std::env::var("HEARTH_ADAPTER").ok()).filter(|s| !s.is_empty());
+        let (index, adapter) = match wanted {
+            Some(w) => pick(&adapters, &w)?,
+            None => {
+                let a = pollster::block_on(inst.request_adapter(&wgpu::RequestAdapterOptions {
+                    power_preference: wgpu::PowerPreference::HighPerformance,
+                    force_fallback_adapter: false,
+                    compatible_surface: None,
+                    apply_limit_buckets: false,
+                }))
+                .map_err(|e| Error::Gpu { reason: format!("no GPU adapter found: {e}") })?;
+                let info = a.get_info();
+                let index = adapters.iter().position(|b| b.get_info() == info).unwrap_or(0);
+                (index, a)
+            }
+        };
+        let summary = summarize(index, &adapter);
+        let mut features = wgpu::Features::empty();
+        let f16 = summary.shader_f16 && !opts.disable_f16;
+        let subgroups = summary.subgroups && !opts.disable_subgroups;
+        if f16 {
+            features |= wgpu::Features::SHADER_F16;
+        }
+        if subgroups {
+            features |= wgpu::Features::SUBGROUP;
+        }
+        let desc = wgpu::DeviceDescriptor {
+            label: Some("hearth"),
+            required_features: features,
+            required_limits: adapter.limits(),
+            experimental_features: wgpu::ExperimentalFeatures::disabled(),
+            memory_hints: wgpu::MemoryHints::Performance,
+            trace: wgpu::Trace::Off,
+        };
+        let (device, queue) = pollster::block_on(adapter.request_device(&desc))
+            .map_err(|e| Error::Gpu { reason: format!("cannot open {}: {e}", summary.name) })?;
+        let mut max_binding = summary.max_storage_binding.min(summary.max_buffer_size);
+        if let Some(cap) = opts.max_binding_override {
+            max_binding = max_binding.min(cap);
+        }
+        Ok(Gpu { device, queue, summary, f16, subgroups, max_binding, pipelines: Default::default() })
+    }
+}
+
+fn pick(adapters: &[wgpu::Adapter], wanted: &str) -> Result<(usize, wgpu::Adapter)> {
+    let found = match wanted.parse::<usize>() {
+        Ok(i) => adapters.get(i).map(|a| (i, a.clone())),
+        Err(_) => {
+            let w = wanted.to_lowercase();
+            adapters.iter().enumerate().find(|(_, a)| a.get_info().name.to_lowercase().contains(&w)).map(|(i, a)| (i, a.clone()))
+        }
+    };
+    found.ok_or_else(|| {
+        let names: Vec<String> = adapters.iter().enumerate().map(|(i, a)| format!("{i}: {}", a.get_info().name)).collect();
+        Error::Gpu { reason: format!("no adapter matches {wanted:?} (have: {})", names.join(", ")) }
+    })
+}

@@ -1,0 +1,85 @@
+//! The wgpu device and buffer helpers shared by the kernels and the engine.
+
+mod device;
+pub mod weights;
+
+pub use device::{list_adapters, AdapterSummary, DeviceOptions, Gpu};
+
+use crate::error::{Error, Result};
+use wgpu::util::DeviceExt;
+
+/// Usage of buffers the kernels read and write.
+pub const STORAGE: wgpu::BufferUsages =
+    wgpu::BufferUsages::STORAGE.union(wgpu::BufferUsages::COPY_DST).union(wgpu::BufferUsages::COPY_SRC);
+
+impl Gpu {
+    /// A storage buffer initialised with `data`.
+    pub fn buffer_init(&self, label: &str, data: &[u8]) -> wgpu::Buffer {
+        // Zero-sized bindings are invalid: keep at least one word.
+        let padded;
+        let contents = if data.len() < 4 {
+            padded = [data, &[0u8; 4][..4 - data.len()]].concat();
+            &padded[..]
+        } else {
+            data
+        };
+        self.device.create_buffer_init(&wgpu::util::BufferInitDescriptor { label: Some(label), contents, usage: STORAGE })
+    }
+
+    /// A zeroed storage buffer of `bytes` (rounded up to 4).
+    pub fn buffer(&self, label: &str, bytes: u64) -> wgpu::Buffer {
+        self.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some(label),
+            size: bytes.max(4).div_ceil(4) * 4,
+            usage: STORAGE,
+            mapped_at_creation: false,
+        })
+    }
+
+    /// A uniform buffer holding `params`.
+    pub fn uniform<T: bytemuck::Pod>(&self, label: &str, params: &T) -> wgpu::Buffer {
+        self.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: Some(label),
+            contents: bytemuck::bytes_of(params),
+            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+        })
+    }
+
+    /// Copy `bytes` from the start of `src` back to the host (blocking).
+    pub fn read_bytes(&self, src: &wgpu::Buffer, bytes: u64) -> Result<Vec<u8>> {
+        let size = bytes.div_ceil(4) * 4;
+        let staging = self.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("readback"),
+            size,
+            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let mut enc = self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("readback") });
+        enc.copy_buffer_to_buffer(src, 0, &staging, 0, size);
+        self.queue.submit([enc.finish()]);
+        let slice = staging.slice(..);
+        let (tx, rx) = std::sync::mpsc::channel();
+        slice.map_async(wgpu::MapMode::Read, move |r| {
+            let _ = tx.send(r);
+        });
+        self.device
+            .poll(wgpu::PollType::wait_indefinitely())
+            .map_err(|e| Error::Gpu { reason: format!("waiting for the device: {e}") })?;
+        rx.recv()
+            .map_err(|e| Error::Gpu { reason: format!("readback: {e}") })?
+            .map_err(|e| Error::Gpu { reason: format!("readback: {e}") })?;
+        let mut out = slice
+            .get_mapped_range()
+            .map_err(|e| Error::Gpu { reason: format!("readback: {e}") })?
+            .to_vec();
+        out.truncate(bytes as usize);
+        staging.unmap();
+        Ok(out)
+    }
+
+    /// Read `n` f32 values from the start of `src`.
+    pub fn read_f32(&self, src: &wgpu::Buffer, n: usize) -> Result<Vec<f32>> {
+        let bytes = self.read_bytes(src, (n * 4) as u64)?;
+        Ok(bytes.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
+    }
+}

@@ -1,0 +1,217 @@
+//! Weight matrices on the GPU: the GPU layout of each type, repacking from the
+//! file's blocks, and splitting by rows across storage bindings.
+//!
+//! Rows are streamed from the memory map straight into mapped upload buffers,
+//! one chunk (≤ the binding limit) at a time: no second copy of the model in RAM.
+
+use super::Gpu;
+use crate::error::{Error, Result};
+use crate::gguf::{dequant, GgmlType};
+use crate::tensor::TensorRef;
+
+/// Weight types with GPU kernels. Other file types are converted at upload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[allow(non_camel_case_types, missing_docs)]
+pub enum GpuType {
+    F32,
+    F16,
+    Q8_0,
+    Q4_0,
+    Q4_K,
+    Q6_K,
+}
+
+impl GpuType {
+    /// Every type, for tests and validation.
+    pub const ALL: [GpuType; 6] = [GpuType::F32, GpuType::F16, GpuType::Q8_0, GpuType::Q4_0, GpuType::Q4_K, GpuType::Q6_K];
+
+    /// The WGSL accessors (`load4`) of this type.
+    pub fn snippet(self) -> &'static str {
+        match self {
+            GpuType::F32 => include_str!("../../../shaders/dtype_f32.wgsl"),
+            GpuType::F16 => include_str!("../../../shaders/dtype_f16.wgsl"),
+            GpuType::Q8_0 => include_str!("../../../shaders/dtype_q8_0.wgsl"),
+            GpuType::Q4_0 => include_str!("../../../shaders/dtype_q4_0.wgsl"),
+            GpuType::Q4_K => include_str!("../../../shaders/dtype_q4_k.wgsl"),
+            GpuType::Q6_K => include_str!("../../../shaders/dtype_q6_k.wgsl"),
+        }
+    }
+
+    /// The file type with the same block format.
+    pub fn ggml(self) -> GgmlType {
+        match self {
+            GpuType::F32 => GgmlType::F32,
+            GpuType::F16 => GgmlType::F16,
+            GpuType::Q8_0 => GgmlType::Q8_0,
+            GpuType::Q4_0 => GgmlType::Q4_0,
+            GpuType::Q4_K => GgmlType::Q4_K,
+            GpuType::Q6_K => GgmlType::Q6_K,
+        }
+    }
+
+    /// u32 words one row of `n` elements takes in the GPU layout.
+    pub fn row_words(self, n: usize) -> usize {
+        let groups = n.div_ceil(4);
+        match self {
+            GpuType::F32 => groups * 4,
+            GpuType::F16 => groups * 2,
+            GpuType::Q8_0 => n / 32 * 9,
+            GpuType::Q4_0 => n / 32 * 5,
+            GpuType::Q4_K => n / 256 * 36,
+            GpuType::Q6_K => n / 256 * 53,
+        }
+    }
+
+    /// Where a file type runs: natively, or converted (Q8_0 where rows allow
+    /// 32-blocks, else F32; BF16 → F32 since its range exceeds F16's).
+    pub fn for_file_type(t: GgmlType, row_len: usize) -> GpuType {
+        match t {
+            GgmlType::F32 => GpuType::F32,
+            GgmlType::F16 => GpuType::F16,
+            GgmlType::Q8_0 => GpuType::Q8_0,
+            GgmlType::Q4_0 => GpuType::Q4_0,
+            GgmlType::Q4_K => GpuType::Q4_K,
+            GgmlType::Q6_K => GpuType::Q6_K,
+            GgmlType::BF16 => GpuType::F32,
+            _ if row_len % 32 == 0 => GpuType::Q8_0,
+            _ => GpuType::F32,
+        }
+    }
+}
+
+/// Repack one row from file blocks (`src`, of type `ty.ggml()`) into `dst` words.
+pub fn repack_row(ty: GpuType, src: &[u8], dst: &mut [u32]) {
+    let word = |b: &[u8]| u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+    dst.fill(0);
+    match ty {
+        GpuType::F32 => {
+            for (d, s) in dst.iter_mut().zip(src.chunks_exact(4)) {
+                *d = word(s);
+            }
+        }
+        GpuType::F16 => {
+            for (i, s) in src.chunks_exact(2).enumerate() {
+                dst[i / 2] |= u32::from(u16::from_le_bytes([s[0], s[1]])) << (16 * (i % 2));
+            }
+        }
+        // Move the leading f16 scale behind the quants so every field is word-aligned.
+        GpuType::Q8_0 | GpuType::Q4_0 => {
+            let (bytes, words) = if ty == GpuType::Q8_0 { (34, 9) } else { (18, 5) };
+            for (b, out) in src.chunks_exact(bytes).zip(dst.chunks_exact_mut(words)) {
+                for (d, s) in out.iter_mut().zip(b[2..].chunks_exact(4)) {
+                    *d = word(s);
+                }
+                out[words - 1] = u32::from(u16::from_le_bytes([b[0], b[1]]));
+            }
+        }
+        GpuType::Q4_K | GpuType::Q6_K => {
+            let (bytes, words) = if ty == GpuType::Q4_K { (144, 36) } else { (210, 53) };
+            for (b, out) in src.chunks_exact(bytes).zip(dst.chunks_exact_mut(words)) {
+                for (i, s) in b.chunks(4).enumerate() {
+                    let mut w = [0u8; 4];
+                    w[..s.len()].copy_from_slice(s);
+                    out[i] = u32::from_le_bytes(w);
+                }
+            }
+        }
+    }
+}
+
+/// Quantize f32 values to Q8_0 blocks (ggml's reference: d = amax/127, q = round(x/d)).
+pub fn quantize_q8_0(x: &[f32], out: &mut Vec<u8>) {
+    for block in x.chunks(32) {
+        let amax = block.iter().fold(0f32, |m, v| m.max(v.abs()));
+        let d = amax / 127.0;
+        let id = if d != 0.0 { 1.0 / d } else { 0.0 };
+        out.extend_from_slice(&half::f16::from_f32(d).to_le_bytes());
+        out.extend(block.iter().map(|v| (v * id).round() as i8 as u8));
+    }
+}
+
+/// One binding's worth of whole rows.
+#[derive(Debug)]
+pub struct Chunk {
+    /// The rows, in the GPU layout.
+    pub buffer: wgpu::Buffer,
+    /// Index of the first row.
+    pub row_offset: usize,
+    /// Number of rows.
+    pub rows: usize,
+}
+
+/// A `[rows × cols]` weight matrix on the GPU.
+#[derive(Debug)]
+pub struct GpuMatrix {
+    /// Name in the file.
+    pub name: String,
+    /// GPU type (after any conversion).
+    pub ty: GpuType,
+    /// Output rows.
+    pub rows: usize,
+    /// Row length.
+    pub cols: usize,
+    /// Words per row.
+    pub row_words: usize,
+    /// Row chunks, each within the binding limit.
+    pub chunks: Vec<Chunk>,
+}
+
+impl GpuMatrix {
+    /// Upload a 2-D tensor (`dims = [cols, rows]`), converting its type if needed.
+    pub fn upload(gpu: &Gpu, t: &TensorRef) -> Result<Self> {
+        let (rows, cols) = (t.rows(), t.row_len());
+        let ty = GpuType::for_file_type(t.dtype, cols);
+        if ty.ggml() != t.dtype {
+            tracing::info!("{}: {} has no GPU kernel; converting to {:?} at load", t.name, t.dtype, ty);
+        }
+        let row_words = ty.row_words(cols);
+        let row_bytes = (row_words * 4) as u64;
+        let per_chunk = (gpu.max_binding / row_bytes.max(1)).max(1) as usize;
+        if row_bytes > gpu.max_binding {
+            return Err(Error::Gpu { reason: format!("a row of {} ({row_bytes} bytes) exceeds the binding limit", t.name) });
+        }
+        let mut chunks = Vec::new();
+        let mut scratch = Vec::new();
+        let mut row_f32 = vec![0f32; if ty.ggml() == t.dtype { 0 } else { cols }];
+        for row_offset in (0..rows).step_by(per_chunk) {
+            let n = per_chunk.min(rows - row_offset);
+            let buffer = gpu.device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some(&t.name),
+                size: (n as u64 * row_bytes).max(4),
+                usage: super::STORAGE,
+                mapped_at_creation: true,
+            });
+            {
+                let gpu_err = |e: String| Error::Gpu { reason: format!("uploading {}: {e}", t.name) };
+                let mut view = buffer.slice(..).get_mapped_range_mut().map_err(|e| gpu_err(e.to_string()))?;
+                // Mapped views are write-only: repack a batch of rows (≤ 1 MiB)
+                // on the host, then copy it in.
+                let batch_rows = (1 << 18) / row_words.max(1) + 1;
+                let mut batch = vec![0u32; batch_rows.min(n) * row_words];
+                for first in (0..n).step_by(batch_rows) {
+                    let count = batch_rows.min(n - first);
+                    for (i, dst) in batch[..count * row_words].chunks_exact_mut(row_words).enumerate() {
+                        let src = t.row_bytes_of(row_offset + first + i);
+                        if ty.ggml() == t.dtype {
+                            repack_row(ty, src, dst);
+                        } else {
+                            dequant::dequantize(t.dtype, src, &mut row_f32)?;
+                            scratch.clear();
+                            match ty {
+                                GpuType::Q8_0 => quantize_q8_0(&row_f32, &mut scratch),
+                                _ => scratch.extend(row_f32.iter().flat_map(|v| v.to_le_bytes())),
+                            }
+                            repack_row(ty, &scratch, dst);
+                        }
+                    }
+                    let start = first * row_words * 4;
+                    let bytes: &[u8] = bytemuck::cast_slice(&batch[..count * row_words]);
+                    view.slice(start..start + bytes.len()).copy_from_slice(bytes);
+                }
+            }
+            buffer.unmap();
+            chunks.push(Chunk { buffer, row_offset, rows: n });
+        }
+        Ok(GpuMatrix { name: t.name.clone(), ty, rows, cols, row_words, chunks })
+    }
+}

@@ -1,0 +1,211 @@
+//! WGSL compute kernels: one `.wgsl` in `shaders/` and one Rust twin here per
+//! op, each with its parameters, bind layout, dispatch sizing and a plain CPU
+//! reference used by the tests.
+//!
+//! Variants: WGSL has no preprocessor, so a kernel's final source is composed
+//! by concatenation (the "define step"): an optional `enable f16;` header, the
+//! reduction helpers (`reduce_subgroup.wgsl` or `reduce_shared.wgsl`), the
+//! weight-type accessors (`dtype_<type>.wgsl`) and the kernel body. Sizes are
+//! `override` constants set when the pipeline is created.
+
+pub mod elementwise;
+pub mod embed;
+pub mod matmul;
+pub mod matvec;
+pub mod rmsnorm;
+
+use crate::error::{Error, Result};
+use crate::gpu::Gpu;
+
+/// Which optional GPU features a kernel variant uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Variant {
+    /// `enable f16;` and f16 arithmetic.
+    pub f16: bool,
+    /// Subgroup builtins (`subgroupAdd`, `subgroupMax`) for reductions.
+    pub subgroups: bool,
+}
+
+impl Variant {
+    /// Every combination, for validating all sources.
+    pub const ALL: [Variant; 4] = [
+        Variant { f16: false, subgroups: false },
+        Variant { f16: true, subgroups: false },
+        Variant { f16: false, subgroups: true },
+        Variant { f16: true, subgroups: true },
+    ];
+
+    /// The variant a device supports.
+    pub fn of(gpu: &Gpu) -> Self {
+        Variant { f16: gpu.f16, subgroups: gpu.subgroups }
+    }
+}
+
+/// The `Step` uniform struct shared by every kernel.
+pub const COMMON: &str = include_str!("../../../shaders/common.wgsl");
+
+/// Per-call values every kernel may read (`shaders/common.wgsl`).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct Step {
+    /// Tokens in this call.
+    pub tokens: u32,
+    /// Position of the first token.
+    pub pos: u32,
+    /// KV-cache length after this call.
+    pub kv_len: u32,
+    /// Padding to 16 bytes.
+    pub pad: u32,
+}
+
+/// Workgroup-reduction helpers: `wg_sum` / `wg_max` over the workgroup.
+pub const REDUCE_SHARED: &str = include_str!("../../../shaders/reduce_shared.wgsl");
+/// The same helpers built on subgroup operations.
+pub const REDUCE_SUBGROUP: &str = include_str!("../../../shaders/reduce_subgroup.wgsl");
+
+/// Compose a kernel's final source: the define step.
+pub fn compose(variant: Variant, reduce: bool, parts: &[&str]) -> String {
+    let mut s = String::new();
+    if variant.f16 {
+        s.push_str("enable f16;\n");
+    }
+    s.push_str(COMMON);
+    s.push('\n');
+    if reduce {
+        s.push_str(if variant.subgroups { REDUCE_SUBGROUP } else { REDUCE_SHARED });
+        s.push('\n');
+    }
+    for p in parts {
+        s.push_str(p);
+        s.push('\n');
+    }
+    s
+}
+
+/// Workgroup size for reduction kernels: one subgroup when subgroups are used
+/// (so a single `subgroupAdd` reduces the whole workgroup: a workgroup of the
+/// adapter's *minimum* subgroup size always fits in one subgroup), else 64.
+pub fn reduce_workgroup(gpu: &Gpu, variant: Variant) -> u32 {
+    if variant.subgroups {
+        gpu.summary.subgroup_size.0.clamp(1, 128)
+    } else {
+        64
+    }
+}
+
+/// Build (or reuse) a compute pipeline from composed source and override
+/// constants. Layers share shapes, so most pipelines are built once per model.
+/// Shader errors surface as `Error::Gpu` (wgpu reports them through an error
+/// scope rather than a return value).
+pub fn pipeline(gpu: &Gpu, label: &str, source: &str, constants: &[(&str, f64)]) -> Result<wgpu::ComputePipeline> {
+    let key = format!("{label}|{constants:?}|{}", source.len());
+    let key = format!("{key}|{:x}", fnv1a(source.as_bytes()));
+    let lock_err = |_| Error::Gpu { reason: "pipeline cache lock poisoned".into() };
+    if let Some(p) = gpu.pipelines.lock().map_err(lock_err)?.get(&key) {
+        return Ok(p.clone());
+    }
+    let scope = gpu.device.push_error_scope(wgpu::ErrorFilter::Validation);
+    let module = gpu.device.create_shader_module(wgpu::ShaderModuleDescriptor {
+        label: Some(label),
+        source: wgpu::ShaderSource::Wgsl(source.into()),
+    });
+    let p = gpu.device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+        label: Some(label),
+        layout: None,
+        module: &module,
+        entry_point: Some("main"),
+        compilation_options: wgpu::PipelineCompilationOptions { constants, zero_initialize_workgroup_memory: false },
+        cache: None,
+    });
+    if let Some(e) = pollster::block_on(scope.pop()) {
+        return Err(Error::Gpu { reason: format!("pipeline {label}: {e}") });
+    }
+    gpu.pipelines.lock().map_err(lock_err)?.insert(key, p.clone());
+    Ok(p)
+}
+
+/// FNV-1a, to key the pipeline cache by source text.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+}
+
+/// Bind buffers to bindings 0.. of group 0 in order.
+pub fn bind(gpu: &Gpu, p: &wgpu::ComputePipeline, label: &str, buffers: &[wgpu::BindingResource<'_>]) -> wgpu::BindGroup {
+    let entries: Vec<wgpu::BindGroupEntry<'_>> = buffers
+        .iter()
+        .enumerate()
+        .map(|(i, r)| wgpu::BindGroupEntry { binding: i as u32, resource: r.clone() })
+        .collect();
+    gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
+        label: Some(label),
+        layout: &p.get_bind_group_layout(0),
+        entries: &entries,
+    })
+}
+
+/// Workgroup counts for `n` workgroups, folded into y when x would exceed the
+/// 65535 limit. Kernels recover the flat index as `id.x + id.y * nwg.x`.
+pub fn grid(n: u32) -> (u32, u32) {
+    const MAX: u32 = 65535;
+    if n <= MAX {
+        (n.max(1), 1)
+    } else {
+        (MAX, n.div_ceil(MAX))
+    }
+}
+
+/// Every kernel's composed source for a variant, named, for validation.
+pub fn all_sources(variant: Variant) -> Vec<(String, String)> {
+    let mut v = vec![("rmsnorm".into(), rmsnorm::source(variant)), ("elementwise".into(), elementwise::source(variant))];
+    for ty in crate::gpu::weights::GpuType::ALL {
+        v.push((format!("matvec {ty:?}"), matvec::source(ty, variant)));
+        v.push((format!("matmul {ty:?}"), matmul::source(ty, variant)));
+        v.push((format!("embed {ty:?}"), embed::source(ty, variant)));
+    }
+    v
+}
+
+#[cfg(test)]
+mod validate {
+    use super::*;
+
+    /// Parse and validate with naga, with exactly the capabilities the variant
+    /// asks for: a plain variant must validate on a device without f16 or
+    /// subgroups (many mobile GPUs, the GL backend).
+    fn check(name: &str, variant: Variant, src: &str) {
+        let module = naga::front::wgsl::parse_str(src).unwrap_or_else(|e| panic!("{name} {variant:?}: {}", e.emit_to_string(src)));
+        let mut caps = naga::valid::Capabilities::empty();
+        if variant.f16 {
+            caps |= naga::valid::Capabilities::SHADER_FLOAT16;
+        }
+        if variant.subgroups {
+            caps |= naga::valid::Capabilities::SUBGROUP;
+        }
+        let mut v = naga::valid::Validator::new(naga::valid::ValidationFlags::all(), caps);
+        v.subgroup_stages(naga::valid::ShaderStages::COMPUTE);
+        v.subgroup_operations(naga::valid::SubgroupOperationSet::all());
+        if let Err(e) = v.validate(&module) {
+            panic!("{name} {variant:?}: {}", e.emit_to_string(src));
+        }
+    }
+
+    #[test]
+    fn every_kernel_variant_validates() {
+        for variant in Variant::ALL {
+            let sources = all_sources(variant);
+            assert!(!sources.is_empty());
+            for (name, src) in sources {
+                check(&name, variant, &src);
+            }
+        }
+    }
+
+    #[test]
+    fn plain_variants_use_no_optional_feature() {
+        let plain = Variant { f16: false, subgroups: false };
+        for (name, src) in all_sources(plain) {
+            assert!(!src.contains("enable f16"), "{name}");
+            assert!(!src.contains("subgroup"), "{name}");
+        }
+    }
+}

@@ -1,0 +1,50 @@
+//! RMSNorm over rows (`shaders/rmsnorm.wgsl`).
+
+use super::{bind, compose, pipeline, reduce_workgroup, Variant};
+use crate::error::Result;
+use crate::gpu::Gpu;
+
+/// WGSL body.
+pub const SOURCE: &str = include_str!("../../../shaders/rmsnorm.wgsl");
+
+/// The composed source of one variant (also used by the naga validation test).
+pub fn source(variant: Variant) -> String {
+    compose(variant, true, &[SOURCE])
+}
+
+/// A pipeline normalising rows of `n` values.
+#[derive(Debug)]
+pub struct RmsNorm {
+    pipeline: wgpu::ComputePipeline,
+}
+
+impl RmsNorm {
+    /// Build for rows of `n` with epsilon `eps`.
+    pub fn new(gpu: &Gpu, n: usize, eps: f32) -> Result<Self> {
+        let v = Variant::of(gpu);
+        let wg = reduce_workgroup(gpu, v);
+        let pipeline = pipeline(gpu, "rmsnorm", &source(v), &[("N", n as f64), ("EPS", f64::from(eps)), ("WG", f64::from(wg))])?;
+        Ok(RmsNorm { pipeline })
+    }
+
+    /// Bind input rows, the weight vector and the output rows.
+    pub fn bind(&self, gpu: &Gpu, x: &wgpu::Buffer, weight: &wgpu::Buffer, out: &wgpu::Buffer) -> wgpu::BindGroup {
+        bind(gpu, &self.pipeline, "rmsnorm", &[x.as_entire_binding(), weight.as_entire_binding(), out.as_entire_binding()])
+    }
+
+    /// Record normalising `rows` rows: one workgroup per row.
+    pub fn dispatch(&self, pass: &mut wgpu::ComputePass<'_>, bg: &wgpu::BindGroup, rows: u32) {
+        pass.set_pipeline(&self.pipeline);
+        pass.set_bind_group(0, bg, &[]);
+        pass.dispatch_workgroups(rows, 1, 1);
+    }
+}
+
+/// CPU reference: the same computation as the reference forward pass.
+pub fn reference(x: &[f32], weight: &[f32], eps: f32) -> Vec<f32> {
+    let mut out = vec![0.0; x.len()];
+    for (o, r) in out.chunks_mut(weight.len()).zip(x.chunks(weight.len())) {
+        crate::model::cpu::rmsnorm(o, r, weight, eps);
+    }
+    out
+}

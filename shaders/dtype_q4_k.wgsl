@@ -1,0 +1,33 @@
+// Q4_K super-blocks of 256 (144 bytes, already word-aligned): word 0 = f16 d
+// (low) and f16 dmin (high); words 1..3 = 12 bytes of packed 6-bit scales and
+// mins for 8 sub-blocks of 32; words 4..35 = 128 bytes of nibbles. Elements
+// come in 4 chunks of 64: chunk c's first 32 are the low nibbles of bytes
+// 32c..32c+31, its last 32 the high nibbles. value = d*sc*q - dmin*m.
+
+const BLOCK_WORDS: u32 = 36u;
+
+fn scale_byte(b: u32, i: u32) -> u32 {
+    return (w[b + 1u + i / 4u] >> (8u * (i % 4u))) & 0xFFu;
+}
+
+// The 6-bit scale and min of sub-block s (0..7), as ggml packs them.
+fn scale_min(b: u32, s: u32) -> vec2<f32> {
+    if (s < 4u) {
+        return vec2<f32>(f32(scale_byte(b, s) & 63u), f32(scale_byte(b, s + 4u) & 63u));
+    }
+    let sc = (scale_byte(b, s + 4u) & 0x0Fu) | ((scale_byte(b, s - 4u) >> 6u) << 4u);
+    let m = (scale_byte(b, s + 4u) >> 4u) | ((scale_byte(b, s) >> 6u) << 4u);
+    return vec2<f32>(f32(sc), f32(m));
+}
+
+fn load4(row_word: u32, g: u32) -> vec4<f32> {
+    let b = row_word + (g / 64u) * BLOCK_WORDS;
+    let j = g % 64u;            // group within the super-block
+    let c = j / 16u;            // chunk of 64
+    let r = j % 16u;            // group within the chunk
+    let high = r >= 8u;
+    let dm = unpack2x16float(w[b]);
+    let sm = scale_min(b, 2u * c + select(0u, 1u, high));
+    let q = (w[b + 4u + c * 8u + r % 8u] >> select(0u, 4u, high)) & 0x0F0F0F0Fu;
+    return dm.x * sm.x * vec4<f32>(unpack4xU8(q)) - dm.y * sm.y;
+}

@@ -1,0 +1,26 @@
+// Q6_K super-blocks of 256, repacked to 53 words (210 bytes + 2 pad): words
+// 0..31 = ql (low 4 bits), 32..47 = qh (high 2 bits), 48..51 = 16 int8 scales,
+// word 52 = f16 d. Two halves of 128; in half h, for l in 0..32:
+//   y[l]    = ql[64h+l] & 15   | (qh[32h+l] >> 0 & 3) << 4, scale sc[8h + l/16]
+//   y[l+32] = ql[64h+l+32] & 15 | (qh[32h+l] >> 2 & 3) << 4, scale sc[8h + l/16 + 2]
+//   y[l+64] = ql[64h+l] >> 4    | (qh[32h+l] >> 4 & 3) << 4, scale sc[8h + l/16 + 4]
+//   y[l+96] = ql[64h+l+32] >> 4 | (qh[32h+l] >> 6 & 3) << 4, scale sc[8h + l/16 + 6]
+// value = d * sc * (q - 32).
+
+const BLOCK_WORDS: u32 = 53u;
+
+fn load4(row_word: u32, g: u32) -> vec4<f32> {
+    let b = row_word + (g / 64u) * BLOCK_WORDS;
+    let j = g % 64u;
+    let h = j / 32u;            // half
+    let k = (j % 32u) / 8u;     // which quarter of the half (y[l], y[l+32], y[l+64], y[l+96])
+    let l = (j % 8u) * 4u;      // first l of this group
+    let ql = w[b + 16u * h + (l + select(0u, 32u, k % 2u == 1u)) / 4u];
+    let lo = (ql >> select(0u, 4u, k >= 2u)) & 0x0F0F0F0Fu;
+    let qh = (w[b + 32u + 8u * h + l / 4u] >> (2u * k)) & 0x03030303u;
+    let q = vec4<f32>(unpack4xU8(lo | (qh << 4u))) - 32.0;
+    let si = 8u * h + l / 16u + 2u * k;
+    let sc = f32(extractBits(bitcast<i32>(w[b + 48u + si / 4u]), 8u * (si % 4u), 8u));
+    let d = unpack2x16float(w[b + 52u]).x;
+    return d * sc * q;
+}

@@ -1,0 +1,11 @@
+// Q8_0, repacked at upload for aligned reads: per block of 32, words 0..7 hold
+// the 32 int8 quants, word 8 holds the f16 scale d in its low half.
+// value = d * q.
+
+const BLOCK_WORDS: u32 = 9u;
+
+fn load4(row_word: u32, g: u32) -> vec4<f32> {
+    let b = row_word + (g / 8u) * BLOCK_WORDS;
+    let d = unpack2x16float(w[b + 8u]).x;
+    return d * vec4<f32>(unpack4xI8(w[b + g % 8u]));
+}

@@ -1,0 +1,159 @@
+//! Matrix-vector (decode), matrix-matrix (prefill) and embedding kernels for
+//! every GPU weight type against a CPU reference (dequantize the file's rows,
+//! then f32 dot products), on seeded random blocks, at sizes that are not
+//! multiples of the workgroup or tile, with and without split bindings.
+
+use hearth::gguf::{dequant, GgmlType, GgufFile, GgufWriter};
+use hearth::gpu::weights::{GpuMatrix, GpuType};
+use hearth::gpu::{DeviceOptions, Gpu};
+use hearth::kernels::{embed::Embed, matmul::MatMul, matvec::MatVec, Step};
+use hearth::tensor::{Mapped, TensorRef};
+use hearth_tests::{random_f32, test_gpu_with};
+use rand::{Rng, SeedableRng};
+use std::path::Path;
+use std::sync::Arc;
+
+/// Random but well-formed blocks of `ty` for a `rows × cols` matrix.
+fn random_tensor(ty: GgmlType, rows: usize, cols: usize, seed: u64) -> TensorRef {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let n = (rows * cols) as u64;
+    let bytes = ty.bytes_for(n).unwrap() as usize;
+    let mut data: Vec<u8> = (0..bytes).map(|_| rng.gen()).collect();
+    let f16 = |v: f32| half::f16::from_f32(v).to_le_bytes();
+    let block = ty.type_size() as usize;
+    match ty {
+        GgmlType::F32 => {
+            for c in data.chunks_exact_mut(4) {
+                c.copy_from_slice(&rng.gen_range(-1.0f32..1.0).to_le_bytes());
+            }
+        }
+        GgmlType::F16 => {
+            for c in data.chunks_exact_mut(2) {
+                c.copy_from_slice(&f16(rng.gen_range(-1.0..1.0)));
+            }
+        }
+        GgmlType::Q8_0 | GgmlType::Q4_0 => {
+            for b in data.chunks_exact_mut(block) {
+                b[..2].copy_from_slice(&f16(rng.gen_range(0.001..0.1)));
+            }
+        }
+        GgmlType::Q4_K => {
+            for b in data.chunks_exact_mut(block) {
+                b[..2].copy_from_slice(&f16(rng.gen_range(0.001..0.05)));
+                b[2..4].copy_from_slice(&f16(rng.gen_range(0.001..0.05)));
+            }
+        }
+        GgmlType::Q6_K => {
+            for b in data.chunks_exact_mut(block) {
+                b[208..210].copy_from_slice(&f16(rng.gen_range(0.0001..0.005)));
+            }
+        }
+        other => panic!("no generator for {other}"),
+    }
+    let mut w = GgufWriter::new();
+    w.tensor("m", ty, &[cols as u64, rows as u64], data).unwrap();
+    let g = GgufFile::parse(Path::new("m.gguf"), Arc::new(Mapped::Owned(w.to_bytes()))).unwrap();
+    g.tensor("m").unwrap()
+}
+
+/// CPU reference: out[t][r] = dequant(W[r]) · x[t].
+fn reference(t: &TensorRef, x: &[f32], tokens: usize) -> Vec<f32> {
+    let (rows, cols) = (t.rows(), t.row_len());
+    let mut row = vec![0f32; cols];
+    let mut out = vec![0f32; rows * tokens];
+    for r in 0..rows {
+        dequant::dequantize(t.dtype, t.row_bytes_of(r), &mut row).unwrap();
+        for tok in 0..tokens {
+            out[tok * rows + r] = row.iter().zip(&x[tok * cols..][..cols]).map(|(a, b)| f64::from(a * b)).sum::<f64>() as f32;
+        }
+    }
+    out
+}
+
+fn gpus() -> Vec<Gpu> {
+    let plain = DeviceOptions { disable_f16: true, disable_subgroups: true, ..Default::default() };
+    // A 4 KiB binding limit splits every matrix below into several chunks.
+    let split = DeviceOptions { max_binding_override: Some(4096), ..Default::default() };
+    [DeviceOptions::default(), plain, split].iter().filter_map(test_gpu_with).collect()
+}
+
+fn shapes(ty: GgmlType) -> Vec<(usize, usize)> {
+    match ty.block_size() {
+        1 => vec![(1, 1), (7, 37), (65, 64), (33, 301)],
+        32 => vec![(1, 32), (9, 96), (70, 160)],
+        _ => vec![(1, 256), (13, 512)],
+    }
+}
+
+/// f32 sums in another order: 2e-5 relative to the largest output (and 1e-5 absolute).
+fn assert_close(got: &[f32], want: &[f32], what: &str) {
+    let scale = want.iter().fold(1f32, |m, v| m.max(v.abs()));
+    for (i, (a, b)) in got.iter().zip(want).enumerate() {
+        assert!((a - b).abs() <= 2e-5 * scale + 1e-5, "{what}: [{i}] {a} vs {b}");
+    }
+}
+
+fn submit(gpu: &Gpu, f: impl FnOnce(&mut wgpu::ComputePass<'_>)) {
+    let mut enc = gpu.device.create_command_encoder(&Default::default());
+    {
+        let mut pass = enc.begin_compute_pass(&Default::default());
+        f(&mut pass);
+    }
+    gpu.queue.submit([enc.finish()]);
+}
+
+fn f32_bytes(v: &[f32]) -> Vec<u8> {
+    v.iter().flat_map(|x| x.to_le_bytes()).collect()
+}
+
+#[test]
+fn matvec_matmul_and_embed_match_cpu_for_every_type() {
+    for gpu in gpus() {
+        for ty in GpuType::ALL.map(GpuType::ggml) {
+            for (i, (rows, cols)) in shapes(ty).into_iter().enumerate() {
+                let what = format!("{ty} {rows}x{cols} on {} (binding {})", gpu.summary.name, gpu.max_binding);
+                let t = random_tensor(ty, rows, cols, i as u64);
+                let m = GpuMatrix::upload(&gpu, &t).unwrap();
+                // Decode: one token.
+                let x = random_f32(cols, 100 + i as u64);
+                let (bx, bo) = (gpu.buffer_init("x", &f32_bytes(&x)), gpu.buffer((rows * 4) as u64));
+                let mv = MatVec::new(&gpu, &m, &bx, &bo).unwrap();
+                submit(&gpu, |p| mv.dispatch(p));
+                assert_close(&gpu.read_f32(&bo, rows).unwrap(), &reference(&t, &x, 1), &format!("matvec {what}"));
+                // Prefill: a batch that is not a multiple of the tile.
+                let tokens = 11;
+                let xs = random_f32(cols * tokens, 200 + i as u64);
+                let step = gpu.uniform("step", &Step { tokens: tokens as u32, ..Default::default() });
+                let (bx, bo) = (gpu.buffer_init("x", &f32_bytes(&xs)), gpu.buffer((rows * tokens * 4) as u64));
+                let mm = MatMul::new(&gpu, &m, &step, &bx, &bo).unwrap();
+                submit(&gpu, |p| mm.dispatch(p, tokens as u32));
+                assert_close(&gpu.read_f32(&bo, rows * tokens).unwrap(), &reference(&t, &xs, tokens), &format!("matmul {what}"));
+                // Embedding rows, last row and first row included.
+                let ids: Vec<u32> = vec![(rows - 1) as u32, 0, (rows / 2) as u32];
+                let step = gpu.uniform("step", &Step { tokens: ids.len() as u32, ..Default::default() });
+                let id_bytes: Vec<u8> = ids.iter().flat_map(|v| v.to_le_bytes()).collect();
+                let (bt, bo) = (gpu.buffer_init("ids", &id_bytes), gpu.buffer((ids.len() * cols * 4) as u64));
+                let em = Embed::new(&gpu, &m, &step, &bt, &bo).unwrap();
+                submit(&gpu, |p| em.dispatch(p, ids.len() as u32));
+                let got = gpu.read_f32(&bo, ids.len() * cols).unwrap();
+                let mut want = vec![0f32; cols];
+                for (k, &id) in ids.iter().enumerate() {
+                    t.dequantize_row(id as usize, &mut want).unwrap();
+                    assert_eq!(&got[k * cols..][..cols], &want[..], "embed {what} row {id}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn split_bindings_are_used_when_the_limit_is_low() {
+    let Some(gpu) = test_gpu_with(&DeviceOptions { max_binding_override: Some(4096), ..Default::default() }) else {
+        return;
+    };
+    let t = random_tensor(GgmlType::Q8_0, 70, 160, 1);
+    let m = GpuMatrix::upload(&gpu, &t).unwrap();
+    // 160/32 blocks × 9 words × 4 bytes = 180 bytes per row: 22 rows per 4 KiB chunk.
+    assert_eq!(m.chunks.len(), 4);
+    assert_eq!(m.chunks.iter().map(|c| c.rows).sum::<usize>(), 70);
+}
