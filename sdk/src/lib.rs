@@ -3,5 +3,6 @@
 pub mod error;
 pub mod gguf;
 pub mod tensor;
+pub mod tokenizer;
 
 pub use error::{Error, Result};
