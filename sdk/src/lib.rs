@@ -6,6 +6,7 @@ pub mod hf;
 pub mod model;
 pub mod source;
 pub mod tensor;
+pub mod tokenizer;
 
 pub use error::{Error, Result};
 pub use model::{Model, ModelConfig};
