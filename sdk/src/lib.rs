@@ -1,5 +1,6 @@
 //! Hearth: on-device inference for small language models.
 
+pub mod chat;
 pub mod error;
 pub mod gguf;
 pub mod hf;
