@@ -11,4 +11,4 @@ pub mod tokenizer;
 
 pub use error::{Error, Result};
 pub use model::{Model, ModelConfig};
-pub use source::ModelSource;
+pub use source::{chat_template_source, load_tokenizer, ModelSource};

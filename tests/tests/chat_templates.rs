@@ -89,22 +89,13 @@ fn llama31_style(date: &str, system: &str) -> String {
 #[test]
 fn llama3_1_with_its_fixed_default_date() -> TestResult {
     let tpl = ChatTemplate::new(LLAMA3_1, "<|begin_of_text|>", "<|eot_id|>")?;
-    assert_eq!(
-        tpl.render(&conversation(), true)?,
-        llama31_style("26 Jul 2024", SYSTEM)
-    );
+    assert_eq!(tpl.render(&conversation(), true)?, llama31_style("26 Jul 2024", SYSTEM));
     // Without a system message the header still carries the dates.
-    assert_eq!(
-        tpl.render(&no_system(), true)?,
-        llama31_style("26 Jul 2024", "")
-    );
+    assert_eq!(tpl.render(&no_system(), true)?, llama31_style("26 Jul 2024", ""));
     // `date_string` passed by the caller wins, as with Hugging Face kwargs.
     let mut extra = serde_json::Map::new();
     extra.insert("date_string".into(), serde_json::json!("01 Jan 2025"));
-    assert_eq!(
-        tpl.render_with(&conversation(), true, &extra)?,
-        llama31_style("01 Jan 2025", SYSTEM)
-    );
+    assert_eq!(tpl.render_with(&conversation(), true, &extra)?, llama31_style("01 Jan 2025", SYSTEM));
     Ok(())
 }
 
@@ -219,17 +210,10 @@ fn template_reason(result: hearth::Result<String>) -> String {
 
 #[test]
 fn gemma_rejects_broken_alternation() {
-    let broken = [
-        ChatMessage::user("one"),
-        ChatMessage::user("two"),
-        ChatMessage::assistant("three"),
-    ];
+    let broken = [ChatMessage::user("one"), ChatMessage::user("two"), ChatMessage::assistant("three")];
     for source in [GEMMA2, GEMMA3] {
         let reason = template_reason(render(source, "<bos>", "<eos>", &broken));
-        assert!(
-            reason.contains("Conversation roles must alternate user/assistant/user/assistant/..."),
-            "{reason}"
-        );
+        assert!(reason.contains("Conversation roles must alternate user/assistant/user/assistant/..."), "{reason}");
     }
     // Gemma 2 has no system role at all.
     let reason = template_reason(render(GEMMA2, "<bos>", "<eos>", &conversation()));
@@ -279,19 +263,11 @@ fn long_conversations_fit_in_the_fuel_budget() -> TestResult {
     }
     messages.push(ChatMessage::user(USER2));
     for (name, source, bos, eos) in ALL {
-        let msgs = if name == "gemma2" {
-            &messages[1..]
-        } else {
-            &messages[..]
-        };
+        let msgs = if name == "gemma2" { &messages[1..] } else { &messages[..] };
         let start = Instant::now();
         let out = render(source, bos, eos, msgs).map_err(|e| format!("{name}: {e}"))?;
         assert!(out.contains("answer 999"), "{name}");
-        assert!(
-            start.elapsed() < Duration::from_secs(2),
-            "{name}: {:?}",
-            start.elapsed()
-        );
+        assert!(start.elapsed() < Duration::from_secs(2), "{name}: {:?}", start.elapsed());
     }
     Ok(())
 }
@@ -305,10 +281,7 @@ fn format_prompt_reports_the_mode() -> TestResult {
 
     let (text, mode) = format_prompt(None, &conversation(), true)?;
     assert_eq!(mode, PromptMode::Completion);
-    assert_eq!(
-        text,
-        "You are a helpful assistant.\n\nHello!\n\nWhat is the capital of France?"
-    );
+    assert_eq!(text, "You are a helpful assistant.\n\nHello!\n\nWhat is the capital of France?");
     Ok(())
 }
 
@@ -316,27 +289,12 @@ fn format_prompt_reports_the_mode() -> TestResult {
 /// long: it must fail, or produce harmless text, in under two seconds.
 fn assert_contained(source: &str) {
     let start = Instant::now();
-    let result =
-        ChatTemplate::new(source, "<s>", "</s>").and_then(|t| t.render(&conversation(), true));
+    let result = ChatTemplate::new(source, "<s>", "</s>").and_then(|t| t.render(&conversation(), true));
     let elapsed = start.elapsed();
-    assert!(
-        elapsed < Duration::from_secs(2),
-        "{source}: took {elapsed:?}"
-    );
-    assert!(
-        matches!(result, Ok(_) | Err(Error::Template { .. })),
-        "{source}: unexpected error kind {result:?}"
-    );
+    assert!(elapsed < Duration::from_secs(2), "{source}: took {elapsed:?}");
+    assert!(matches!(result, Ok(_) | Err(Error::Template { .. })), "{source}: unexpected error kind {result:?}");
     if let Ok(text) = result {
-        for leak in [
-            "<class",
-            "uid=",
-            "root:",
-            "subclasses",
-            "__",
-            "function",
-            "module",
-        ] {
+        for leak in ["<class", "uid=", "root:", "subclasses", "__", "function", "module"] {
             assert!(!text.contains(leak), "{source}: rendered {text:?}");
         }
         assert!(text.len() < 1024, "{source}: rendered {} bytes", text.len());
@@ -372,12 +330,8 @@ fn filesystem_is_unreachable() {
         "{% extends '/etc/passwd' %}",
         "{% include 'chat_template' %}",
     ] {
-        let result =
-            ChatTemplate::new(source, "", "").and_then(|t| t.render(&conversation(), true));
-        assert!(
-            matches!(result, Err(Error::Template { .. })),
-            "{source}: {result:?}"
-        );
+        let result = ChatTemplate::new(source, "", "").and_then(|t| t.render(&conversation(), true));
+        assert!(matches!(result, Err(Error::Template { .. })), "{source}: {result:?}");
     }
 }
 

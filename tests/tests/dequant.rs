@@ -19,9 +19,8 @@ use hearth::Error;
 use std::path::{Path, PathBuf};
 
 /// The twelve types Hearth dequantizes; each must have a fixture.
-const SUPPORTED: [&str; 12] = [
-    "F32", "F16", "BF16", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q4_K", "Q5_K", "Q6_K", "Q8_K",
-];
+const SUPPORTED: [&str; 12] =
+    ["F32", "F16", "BF16", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q4_K", "Q5_K", "Q6_K", "Q8_K"];
 
 fn fixture_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/quant")
@@ -40,8 +39,7 @@ struct Fixture {
 
 fn fixtures() -> Vec<Fixture> {
     let dir = fixture_dir();
-    let index: serde_json::Value =
-        serde_json::from_slice(&read(&dir.join("index.json"))).expect("index.json is JSON");
+    let index: serde_json::Value = serde_json::from_slice(&read(&dir.join("index.json"))).expect("index.json is JSON");
     let entries = index["fixtures"].as_array().expect("fixtures array");
     entries
         .iter()
@@ -50,40 +48,17 @@ fn fixtures() -> Vec<Fixture> {
             let id = e["type_id"].as_u64().expect("type_id") as u32;
             let dtype = GgmlType::from_id(id).expect("known type id");
             assert_eq!(dtype.name(), name, "type id {id}");
-            assert_eq!(
-                e["block_size"].as_u64(),
-                Some(dtype.block_size()),
-                "{name} block size"
-            );
-            assert_eq!(
-                e["type_size"].as_u64(),
-                Some(dtype.type_size()),
-                "{name} type size"
-            );
+            assert_eq!(e["block_size"].as_u64(), Some(dtype.block_size()), "{name} block size");
+            assert_eq!(e["type_size"].as_u64(), Some(dtype.type_size()), "{name} type size");
             let blocks = read(&dir.join(e["blocks"].as_str().expect("blocks")));
             let raw = read(&dir.join(e["expected"].as_str().expect("expected")));
             assert_eq!(raw.len() % 4, 0, "{name}: expected file is not whole f32s");
-            let expected: Vec<f32> = raw
-                .chunks_exact(4)
-                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-                .collect();
-            assert_eq!(
-                e["n_values"].as_u64(),
-                Some(expected.len() as u64),
-                "{name}"
-            );
-            assert_eq!(
-                e["n_blocks"].as_u64().map(|n| n * dtype.type_size()),
-                Some(blocks.len() as u64),
-                "{name}"
-            );
+            let expected: Vec<f32> =
+                raw.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+            assert_eq!(e["n_values"].as_u64(), Some(expected.len() as u64), "{name}");
+            assert_eq!(e["n_blocks"].as_u64().map(|n| n * dtype.type_size()), Some(blocks.len() as u64), "{name}");
             let reference = e["reference"].as_str().unwrap_or("?").to_string();
-            Fixture {
-                dtype,
-                blocks,
-                expected,
-                reference,
-            }
+            Fixture { dtype, blocks, expected, reference }
         })
         .collect()
 }
@@ -97,21 +72,11 @@ fn check_exact(what: &str, got: &[f32], want: &[f32], block_size: usize) {
     assert_eq!(got.len(), want.len(), "{what}: length");
     let bad: Vec<usize> = (0..got.len()).filter(|&i| !same(got[i], want[i])).collect();
     if !bad.is_empty() {
-        let max_err = bad
-            .iter()
-            .map(|&i| (got[i] - want[i]).abs())
-            .fold(0f32, f32::max);
+        let max_err = bad.iter().map(|&i| (got[i] - want[i]).abs()).fold(0f32, f32::max);
         let first: Vec<String> = bad
             .iter()
             .take(8)
-            .map(|&i| {
-                format!(
-                    "[{i}] (block {}) got {:e} want {:e}",
-                    i / block_size,
-                    got[i],
-                    want[i]
-                )
-            })
+            .map(|&i| format!("[{i}] (block {}) got {:e} want {:e}", i / block_size, got[i], want[i]))
             .collect();
         panic!(
             "{what}: {} of {} values differ (max abs error {max_err:e}); first: {}",
@@ -130,19 +95,11 @@ fn every_supported_type_has_a_fixture() {
         assert!(names.iter().any(|n| n == t), "no fixture for {t}");
     }
     for f in &fx {
-        assert!(
-            f.dtype.can_dequantize(),
-            "{} has a fixture but can_dequantize() is false",
-            f.dtype
-        );
+        assert!(f.dtype.can_dequantize(), "{} has a fixture but can_dequantize() is false", f.dtype);
     }
     // And can_dequantize() is true for exactly the supported set.
     for t in (0..64).filter_map(GgmlType::from_id) {
-        assert_eq!(
-            t.can_dequantize(),
-            SUPPORTED.contains(&t.name().as_str()),
-            "{t}"
-        );
+        assert_eq!(t.can_dequantize(), SUPPORTED.contains(&t.name().as_str()), "{t}");
     }
 }
 
@@ -151,12 +108,7 @@ fn matches_reference_bit_exactly() {
     for f in fixtures() {
         let mut got = vec![f32::NAN; f.expected.len()];
         dequantize(f.dtype, &f.blocks, &mut got).unwrap_or_else(|e| panic!("{}: {e}", f.dtype));
-        check_exact(
-            &format!("{} vs {}", f.dtype, f.reference),
-            &got,
-            &f.expected,
-            f.dtype.block_size() as usize,
-        );
+        check_exact(&format!("{} vs {}", f.dtype, f.reference), &got, &f.expected, f.dtype.block_size() as usize);
     }
 }
 
@@ -170,21 +122,10 @@ fn piecewise_decoding_matches() {
         let n_blocks = f.blocks.len() / ts;
         for per in [1, 3, 7] {
             let mut got = vec![f32::NAN; f.expected.len()];
-            for (i, (src, dst)) in f
-                .blocks
-                .chunks(per * ts)
-                .zip(got.chunks_mut(per * bs))
-                .enumerate()
-            {
-                dequantize(f.dtype, src, dst)
-                    .unwrap_or_else(|e| panic!("{} piece {i} of {per} blocks: {e}", f.dtype));
+            for (i, (src, dst)) in f.blocks.chunks(per * ts).zip(got.chunks_mut(per * bs)).enumerate() {
+                dequantize(f.dtype, src, dst).unwrap_or_else(|e| panic!("{} piece {i} of {per} blocks: {e}", f.dtype));
             }
-            check_exact(
-                &format!("{} in pieces of {per}/{n_blocks}", f.dtype),
-                &got,
-                &f.expected,
-                bs,
-            );
+            check_exact(&format!("{} in pieces of {per}/{n_blocks}", f.dtype), &got, &f.expected, bs);
         }
     }
 }
@@ -206,34 +147,21 @@ fn wrong_lengths_give_invalid_argument() {
             let mut dst = vec![0f32; n];
             match dequantize(f.dtype, src, &mut dst) {
                 Err(Error::InvalidArgument { .. }) => {}
-                other => panic!(
-                    "{}: {} bytes into {n} values gave {other:?}",
-                    f.dtype,
-                    src.len()
-                ),
+                other => panic!("{}: {} bytes into {n} values gave {other:?}", f.dtype, src.len()),
             }
         }
         // Non-whole blocks of values are rejected even when the byte count
         // could be right for some other count.
         if bs > 1 {
             let mut dst = vec![0f32; bs - 1];
-            assert!(matches!(
-                dequantize(f.dtype, &[], &mut dst),
-                Err(Error::InvalidArgument { .. })
-            ));
+            assert!(matches!(dequantize(f.dtype, &[], &mut dst), Err(Error::InvalidArgument { .. })));
         }
     }
 }
 
 #[test]
 fn unsupported_types_give_unsupported_type() {
-    for t in [
-        GgmlType::IQ2_XXS,
-        GgmlType::Q2_K,
-        GgmlType::Q3_K,
-        GgmlType::Q8_1,
-        GgmlType::I8,
-    ] {
+    for t in [GgmlType::IQ2_XXS, GgmlType::Q2_K, GgmlType::Q3_K, GgmlType::Q8_1, GgmlType::I8] {
         let src = vec![0u8; t.type_size() as usize];
         let mut dst = vec![0f32; t.block_size() as usize];
         match dequantize(t, &src, &mut dst) {
@@ -265,13 +193,8 @@ fn stories260k_matches_f32_within_quantization_error() {
         let file = GgufFile::open(&path).expect("open quantized file");
         for info in &file.tensors {
             let t = file.tensor(&info.name).expect("tensor");
-            let got = t
-                .to_f32()
-                .unwrap_or_else(|e| panic!("{variant} {}: {e}", info.name));
-            let want = reference
-                .tensor(&info.name)
-                .and_then(|r| r.to_f32())
-                .expect("F32 tensor");
+            let got = t.to_f32().unwrap_or_else(|e| panic!("{variant} {}: {e}", info.name));
+            let want = reference.tensor(&info.name).and_then(|r| r.to_f32()).expect("F32 tensor");
             assert_eq!(got.len(), want.len(), "{variant} {}", info.name);
 
             // Row-by-row decoding gives the same values as the whole tensor.
@@ -279,11 +202,7 @@ fn stories260k_matches_f32_within_quantization_error() {
             for r in 0..t.rows() {
                 t.dequantize_row(r, &mut row).expect("row");
                 let whole = &got[r * t.row_len()..(r + 1) * t.row_len()];
-                assert!(
-                    row.iter().zip(whole).all(|(a, b)| same(*a, *b)),
-                    "{} row {r}",
-                    info.name
-                );
+                assert!(row.iter().zip(whole).all(|(a, b)| same(*a, *b)), "{} row {r}", info.name);
             }
 
             // Loose error bounds per 32-value block (or per value for
@@ -307,11 +226,7 @@ fn stories260k_matches_f32_within_quantization_error() {
                         GgmlType::Q4_0 => amax / 8.0 * 1.1 + 1e-7,
                         other => panic!("unexpected {other} in {variant}"),
                     };
-                    assert!(
-                        err <= bound,
-                        "{variant} {}: got {a} want {b} (error {err} > bound {bound})",
-                        info.name
-                    );
+                    assert!(err <= bound, "{variant} {}: got {a} want {b} (error {err} > bound {bound})", info.name);
                     max_err = max_err.max(err);
                     se += f64::from(err).powi(2);
                     ss += f64::from(*b).powi(2);
@@ -324,16 +239,9 @@ fn stories260k_matches_f32_within_quantization_error() {
                 GgmlType::Q8_0 => 0.01,
                 _ => 0.15,
             };
-            assert!(
-                rel_rms <= rel_limit,
-                "{variant} {}: relative RMS error {rel_rms}",
-                info.name
-            );
+            assert!(rel_rms <= rel_limit, "{variant} {}: relative RMS error {rel_rms}", info.name);
             if info.name == "blk.0.attn_q.weight" {
-                eprintln!(
-                    "{variant} {}: max abs error {max_err:e}, relative RMS {rel_rms:.2e}",
-                    info.name
-                );
+                eprintln!("{variant} {}: max abs error {max_err:e}, relative RMS {rel_rms:.2e}", info.name);
             }
             checked += 1;
         }

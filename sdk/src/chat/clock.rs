@@ -33,18 +33,12 @@ where
     }
     // Parse first: chrono's formatter reports an unknown code only as a bare
     // fmt::Error while writing, which would lose which format was wrong.
-    let items = StrftimeItems::new(format).parse().map_err(|_| {
-        Error::new(
-            ErrorKind::InvalidOperation,
-            format!("strftime_now: invalid format {format:?}"),
-        )
-    })?;
+    let items = StrftimeItems::new(format)
+        .parse()
+        .map_err(|_| Error::new(ErrorKind::InvalidOperation, format!("strftime_now: invalid format {format:?}")))?;
     let mut out = String::new();
     write!(out, "{}", time.format_with_items(items.iter())).map_err(|_| {
-        Error::new(
-            ErrorKind::InvalidOperation,
-            format!("strftime_now: cannot format the date with {format:?}"),
-        )
+        Error::new(ErrorKind::InvalidOperation, format!("strftime_now: cannot format the date with {format:?}"))
     })?;
     Ok(out)
 }
@@ -56,26 +50,17 @@ mod tests {
 
     #[test]
     fn formats_codes_used_by_templates() -> Result<(), Box<dyn std::error::Error>> {
-        let t = Utc
-            .with_ymd_and_hms(2024, 7, 6, 9, 5, 3)
-            .single()
-            .ok_or("bad date")?;
+        let t = Utc.with_ymd_and_hms(2024, 7, 6, 9, 5, 3).single().ok_or("bad date")?;
         assert_eq!(format_time(&t, "%d %b %Y")?, "06 Jul 2024");
         assert_eq!(format_time(&t, "%B %-d, %Y")?, "July 6, 2024");
-        assert_eq!(
-            format_time(&t, "%A %Y-%m-%d %H:%M:%S")?,
-            "Saturday 2024-07-06 09:05:03"
-        );
+        assert_eq!(format_time(&t, "%A %Y-%m-%d %H:%M:%S")?, "Saturday 2024-07-06 09:05:03");
         assert_eq!(format_time(&t, "100%%")?, "100%");
         Ok(())
     }
 
     #[test]
     fn rejects_bad_formats() -> Result<(), Box<dyn std::error::Error>> {
-        let t = Utc
-            .with_ymd_and_hms(2024, 7, 6, 0, 0, 0)
-            .single()
-            .ok_or("bad date")?;
+        let t = Utc.with_ymd_and_hms(2024, 7, 6, 0, 0, 0).single().ok_or("bad date")?;
         assert!(format_time(&t, "%Q").is_err());
         assert!(format_time(&t, &"%Y".repeat(200)).is_err());
         Ok(())

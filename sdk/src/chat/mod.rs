@@ -88,12 +88,7 @@ const NO_TEMPLATE: &str = "\0include is disabled in chat templates";
 const RAISED: &str = "template raised an exception: ";
 
 /// Variables every render defines; extra variables may not replace them.
-const RESERVED_VARIABLES: [&str; 4] = [
-    "messages",
-    "add_generation_prompt",
-    "bos_token",
-    "eos_token",
-];
+const RESERVED_VARIABLES: [&str; 4] = ["messages", "add_generation_prompt", "bos_token", "eos_token"];
 
 /// One turn of a conversation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -105,10 +100,7 @@ pub struct ChatMessage {
 
 impl ChatMessage {
     pub fn new(role: impl Into<String>, content: impl Into<String>) -> Self {
-        Self {
-            role: role.into(),
-            content: content.into(),
-        }
+        Self { role: role.into(), content: content.into() }
     }
 
     pub fn system(content: impl Into<String>) -> Self {
@@ -152,20 +144,12 @@ impl ChatTemplate {
     pub fn new(source: &str, bos_token: &str, eos_token: &str) -> Result<Self> {
         if source.len() > SOURCE_LIMIT {
             return Err(Error::Template {
-                reason: format!(
-                    "template is {} bytes, more than the {SOURCE_LIMIT}-byte limit",
-                    source.len()
-                ),
+                reason: format!("template is {} bytes, more than the {SOURCE_LIMIT}-byte limit", source.len()),
             });
         }
         let mut env = sandboxed_environment();
-        env.add_template_owned(TEMPLATE_NAME, source.to_owned())
-            .map_err(|e| template_error(&e))?;
-        Ok(Self {
-            env,
-            bos_token: bos_token.to_owned(),
-            eos_token: eos_token.to_owned(),
-        })
+        env.add_template_owned(TEMPLATE_NAME, source.to_owned()).map_err(|e| template_error(&e))?;
+        Ok(Self { env, bos_token: bos_token.to_owned(), eos_token: eos_token.to_owned() })
     }
 
     /// Renders `messages`; with `add_generation_prompt` the template appends
@@ -204,10 +188,7 @@ impl ChatTemplate {
         ctx.insert("bos_token", Value::from(self.bos_token.as_str()));
         ctx.insert("eos_token", Value::from(self.eos_token.as_str()));
 
-        let template = self
-            .env
-            .get_template(TEMPLATE_NAME)
-            .map_err(|e| template_error(&e))?;
+        let template = self.env.get_template(TEMPLATE_NAME).map_err(|e| template_error(&e))?;
         let mut sink = CappedSink::new(OUTPUT_LIMIT);
         if let Err(e) = template.render_captured_to(Value::from_serialize(&ctx), &mut sink) {
             if sink.overflowed {
@@ -217,9 +198,8 @@ impl ChatTemplate {
             }
             return Err(template_error(&e));
         }
-        String::from_utf8(sink.buf).map_err(|_| Error::Template {
-            reason: "rendered prompt is not valid UTF-8".to_owned(),
-        })
+        String::from_utf8(sink.buf)
+            .map_err(|_| Error::Template { reason: "rendered prompt is not valid UTF-8".to_owned() })
     }
 }
 
@@ -267,11 +247,8 @@ pub fn format_prompt(
         let text = template.render(messages, add_generation_prompt)?;
         return Ok((text, PromptMode::Template));
     }
-    let parts: Vec<&str> = messages
-        .iter()
-        .filter(|m| m.role == "system" || m.role == "user")
-        .map(|m| m.content.as_str())
-        .collect();
+    let parts: Vec<&str> =
+        messages.iter().filter(|m| m.role == "system" || m.role == "user").map(|m| m.content.as_str()).collect();
     if parts.is_empty() {
         return Err(Error::InvalidArgument {
             reason: "no system or user message to build a completion prompt from".to_owned(),
@@ -306,9 +283,7 @@ fn sandboxed_environment() -> Environment<'static> {
 
     env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
     env.set_formatter(python_formatter);
-    env.add_filter("tojson", |value: &Value, args: Rest<Value>| {
-        pyjson::tojson_filter(OUTPUT_LIMIT, value, &args)
-    });
+    env.add_filter("tojson", |value: &Value, args: Rest<Value>| pyjson::tojson_filter(OUTPUT_LIMIT, value, &args));
     env.add_function("raise_exception", raise_exception);
     env.add_function("strftime_now", clock::strftime_now);
     env
@@ -324,8 +299,7 @@ fn python_formatter(
     if value.is_none() {
         out.write_str("None").map_err(minijinja::Error::from)
     } else if value.kind() == minijinja::value::ValueKind::Bool {
-        out.write_str(if value.is_true() { "True" } else { "False" })
-            .map_err(minijinja::Error::from)
+        out.write_str(if value.is_true() { "True" } else { "False" }).map_err(minijinja::Error::from)
     } else {
         minijinja::escape_formatter(out, state, value)
     }
@@ -334,10 +308,7 @@ fn python_formatter(
 /// `raise_exception(message)`: templates use it to reject conversations they
 /// cannot format (e.g. Gemma's strict user/assistant alternation).
 fn raise_exception(message: String) -> std::result::Result<Value, minijinja::Error> {
-    Err(minijinja::Error::new(
-        ErrorKind::InvalidOperation,
-        format!("{RAISED}{message}"),
-    ))
+    Err(minijinja::Error::new(ErrorKind::InvalidOperation, format!("{RAISED}{message}")))
 }
 
 /// Converts a minijinja error into ours, keeping the message a template
@@ -369,11 +340,7 @@ struct CappedSink {
 
 impl CappedSink {
     fn new(limit: usize) -> Self {
-        Self {
-            buf: Vec::new(),
-            limit,
-            overflowed: false,
-        }
+        Self { buf: Vec::new(), limit, overflowed: false }
     }
 }
 

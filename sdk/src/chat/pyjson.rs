@@ -39,16 +39,10 @@ pub(super) fn tojson_filter(limit: usize, value: &Value, args: &[Value]) -> Resu
         Option<bool>,
         Kwargs,
     ) = from_args(args)?;
-    let ensure_ascii = kwargs
-        .get::<Option<bool>>("ensure_ascii")?
-        .or(ensure_ascii)
-        .unwrap_or(false);
+    let ensure_ascii = kwargs.get::<Option<bool>>("ensure_ascii")?.or(ensure_ascii).unwrap_or(false);
     let indent = kwargs.get::<Option<Value>>("indent")?.or(indent);
     let separators = kwargs.get::<Option<Value>>("separators")?.or(separators);
-    let sort_keys = kwargs
-        .get::<Option<bool>>("sort_keys")?
-        .or(sort_keys)
-        .unwrap_or(false);
+    let sort_keys = kwargs.get::<Option<bool>>("sort_keys")?.or(sort_keys).unwrap_or(false);
     kwargs.assert_all_used()?;
 
     let indent = match indent {
@@ -66,10 +60,7 @@ pub(super) fn tojson_filter(limit: usize, value: &Value, args: &[Value]) -> Resu
         Some(v) => match v.as_str() {
             Some(s) => Some(s.to_owned()),
             None => {
-                return Err(Error::new(
-                    ErrorKind::InvalidOperation,
-                    "tojson: indent must be an integer or a string",
-                ))
+                return Err(Error::new(ErrorKind::InvalidOperation, "tojson: indent must be an integer or a string"))
             }
         },
     };
@@ -77,19 +68,9 @@ pub(super) fn tojson_filter(limit: usize, value: &Value, args: &[Value]) -> Resu
     // gets its own line (an indent was given); ": " between key and value.
     let (item_sep, key_sep) = match separators {
         Some(v) if !(v.is_none() || v.is_undefined()) => parse_separators(&v)?,
-        _ => (
-            if indent.is_some() { "," } else { ", " }.to_owned(),
-            ": ".to_owned(),
-        ),
+        _ => (if indent.is_some() { "," } else { ", " }.to_owned(), ": ".to_owned()),
     };
-    let opts = Options {
-        ensure_ascii,
-        indent,
-        item_sep,
-        key_sep,
-        sort_keys,
-        limit,
-    };
+    let opts = Options { ensure_ascii, indent, item_sep, key_sep, sort_keys, limit };
     let mut out = String::new();
     write_value(&mut out, value, &opts, 0)?;
     // Marked safe: JSON must reach the prompt verbatim even if an auto-escape
@@ -98,12 +79,7 @@ pub(super) fn tojson_filter(limit: usize, value: &Value, args: &[Value]) -> Resu
 }
 
 fn parse_separators(v: &Value) -> Result<(String, String), Error> {
-    let bad = || {
-        Error::new(
-            ErrorKind::InvalidOperation,
-            "tojson: separators must be a pair of strings",
-        )
-    };
+    let bad = || Error::new(ErrorKind::InvalidOperation, "tojson: separators must be a pair of strings");
     if v.len() != Some(2) {
         return Err(bad());
     }
@@ -116,17 +92,11 @@ fn parse_separators(v: &Value) -> Result<(String, String), Error> {
 }
 
 fn too_large(limit: usize) -> Error {
-    Error::new(
-        ErrorKind::InvalidOperation,
-        format!("tojson: output exceeds {limit} bytes"),
-    )
+    Error::new(ErrorKind::InvalidOperation, format!("tojson: output exceeds {limit} bytes"))
 }
 
 fn not_serializable(kind: ValueKind) -> Error {
-    Error::new(
-        ErrorKind::InvalidOperation,
-        format!("tojson: a value of type {kind} is not JSON serializable"),
-    )
+    Error::new(ErrorKind::InvalidOperation, format!("tojson: a value of type {kind} is not JSON serializable"))
 }
 
 fn write_value(out: &mut String, value: &Value, opts: &Options, depth: usize) -> Result<(), Error> {
@@ -134,10 +104,7 @@ fn write_value(out: &mut String, value: &Value, opts: &Options, depth: usize) ->
         return Err(too_large(opts.limit));
     }
     if depth > MAX_DEPTH {
-        return Err(Error::new(
-            ErrorKind::InvalidOperation,
-            format!("tojson: nesting deeper than {MAX_DEPTH} levels"),
-        ));
+        return Err(Error::new(ErrorKind::InvalidOperation, format!("tojson: nesting deeper than {MAX_DEPTH} levels")));
     }
     match value.kind() {
         ValueKind::None => out.push_str("null"),
@@ -147,9 +114,7 @@ fn write_value(out: &mut String, value: &Value, opts: &Options, depth: usize) ->
         ValueKind::Seq | ValueKind::Iterable => {
             let items: Vec<Value> = value.try_iter()?.collect();
             write_container(out, '[', ']', items.len(), opts, depth, |out, i| {
-                items
-                    .get(i)
-                    .map_or(Ok(()), |item| write_value(out, item, opts, depth + 1))
+                items.get(i).map_or(Ok(()), |item| write_value(out, item, opts, depth + 1))
             })?;
         }
         ValueKind::Map => {

@@ -41,10 +41,7 @@ fn no_html_escaping() -> TestResult {
 
 #[test]
 fn python_values_print_like_python() -> TestResult {
-    assert_eq!(
-        render("{{ none }} {{ true }} {{ false }} {{ 1.5 }} {{ undefined_var }}.")?,
-        "None True False 1.5 ."
-    );
+    assert_eq!(render("{{ none }} {{ true }} {{ false }} {{ 1.5 }} {{ undefined_var }}.")?, "None True False 1.5 .");
     Ok(())
 }
 
@@ -102,10 +99,7 @@ fn tojson_matches_python_json_dumps() -> TestResult {
 #[test]
 fn tojson_indent_and_options() -> TestResult {
     let out = render("{{ {'a': [1, 2], 'b': {}} | tojson(indent=4) }}")?;
-    assert_eq!(
-        out,
-        "{\n    \"a\": [\n        1,\n        2\n    ],\n    \"b\": {}\n}"
-    );
+    assert_eq!(out, "{\n    \"a\": [\n        1,\n        2\n    ],\n    \"b\": {}\n}");
     let out = render("{{ {'b': 1, 'a': 'é'} | tojson(ensure_ascii=true, sort_keys=true, separators=(',', ':')) }}")?;
     assert_eq!(out, r#"{"a":"\u00e9","b":1}"#);
     let out = render("{{ '😀' | tojson(true) }}|{{ [1] | tojson(indent='\t') }}")?;
@@ -156,9 +150,7 @@ fn debug_global_is_removed() {
 
 #[test]
 fn runaway_loops_run_out_of_fuel() {
-    let r = reason(render(
-        "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
-    ));
+    let r = reason(render("{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}"));
     assert!(r.contains("fuel"), "{r}");
 }
 
@@ -166,17 +158,11 @@ fn runaway_loops_run_out_of_fuel() {
 fn deep_recursion_is_stopped_on_a_small_stack() -> TestResult {
     // Mobile threads may have only 512 KiB of stack; the recursion limit
     // must stop a recursive macro long before that is exhausted.
-    let handle = std::thread::Builder::new()
-        .stack_size(512 * 1024)
-        .spawn(|| {
-            let a = reason(render(
-                "{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}",
-            ));
-            let b = reason(render(
-                "{% for x in [[1]] recursive %}{{ loop([x]) }}{% endfor %}",
-            ));
-            (a, b)
-        })?;
+    let handle = std::thread::Builder::new().stack_size(512 * 1024).spawn(|| {
+        let a = reason(render("{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}"));
+        let b = reason(render("{% for x in [[1]] recursive %}{{ loop([x]) }}{% endfor %}"));
+        (a, b)
+    })?;
     let (a, b) = handle.join().map_err(|_| "render thread panicked")?;
     assert!(a.contains("recursion"), "{a}");
     assert!(b.contains("recursion"), "{b}");
@@ -185,9 +171,7 @@ fn deep_recursion_is_stopped_on_a_small_stack() -> TestResult {
 
 #[test]
 fn output_is_capped() {
-    let r = reason(render(
-        "{% for i in range(100000) %}{{ 'x' * 1000 }}{% endfor %}",
-    ));
+    let r = reason(render("{% for i in range(100000) %}{{ 'x' * 1000 }}{% endfor %}"));
     assert!(r.contains("limit"), "{r}");
 }
 
@@ -196,10 +180,7 @@ fn reserved_variables_cannot_be_overridden() -> TestResult {
     let tpl = ChatTemplate::new("{{ bos_token }}", "<s>", "")?;
     let mut extra = serde_json::Map::new();
     extra.insert("bos_token".into(), serde_json::json!("evil"));
-    assert!(matches!(
-        tpl.render_with(&[], false, &extra),
-        Err(Error::InvalidArgument { .. })
-    ));
+    assert!(matches!(tpl.render_with(&[], false, &extra), Err(Error::InvalidArgument { .. })));
     Ok(())
 }
 
@@ -223,10 +204,7 @@ fn format_prompt_with_and_without_template() -> TestResult {
     assert_eq!(mode, PromptMode::Template);
 
     let only_assistant = [ChatMessage::assistant("x")];
-    assert!(matches!(
-        format_prompt(None, &only_assistant, true),
-        Err(Error::InvalidArgument { .. })
-    ));
+    assert!(matches!(format_prompt(None, &only_assistant, true), Err(Error::InvalidArgument { .. })));
     Ok(())
 }
 

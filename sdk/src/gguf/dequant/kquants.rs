@@ -53,10 +53,7 @@ pub(super) fn q4_k(src: &[u8], dst: &mut [f32]) {
         let runs = b[16..144].chunks_exact(32).zip(y.chunks_exact_mut(64));
         for (c, (qs, y)) in runs.enumerate() {
             let (d1, m1) = (d * f32::from(sc[2 * c]), dmin * f32::from(mn[2 * c]));
-            let (d2, m2) = (
-                d * f32::from(sc[2 * c + 1]),
-                dmin * f32::from(mn[2 * c + 1]),
-            );
+            let (d2, m2) = (d * f32::from(sc[2 * c + 1]), dmin * f32::from(mn[2 * c + 1]));
             let (ya, yb) = y.split_at_mut(32);
             for ((ya, yb), &q) in ya.iter_mut().zip(yb).zip(qs) {
                 *ya = d1 * f32::from(q & 0x0F) - m1;
@@ -77,10 +74,7 @@ pub(super) fn q5_k(src: &[u8], dst: &mut [f32]) {
         let runs = b[48..176].chunks_exact(32).zip(y.chunks_exact_mut(64));
         for (c, (qs, y)) in runs.enumerate() {
             let (d1, m1) = (d * f32::from(sc[2 * c]), dmin * f32::from(mn[2 * c]));
-            let (d2, m2) = (
-                d * f32::from(sc[2 * c + 1]),
-                dmin * f32::from(mn[2 * c + 1]),
-            );
+            let (d2, m2) = (d * f32::from(sc[2 * c + 1]), dmin * f32::from(mn[2 * c + 1]));
             let (ya, yb) = y.split_at_mut(32);
             for (((ya, yb), &q), &h) in ya.iter_mut().zip(yb).zip(qs).zip(qh) {
                 let h1 = (h >> (2 * c)) & 1;

@@ -65,10 +65,7 @@ pub fn dequantize(dtype: GgmlType, src: &[u8], dst: &mut [f32]) -> Result<()> {
 }
 
 fn unsupported(dtype: GgmlType) -> Error {
-    Error::UnsupportedType {
-        dtype: dtype.name(),
-        op: "CPU dequantization",
-    }
+    Error::UnsupportedType { dtype: dtype.name(), op: "CPU dequantization" }
 }
 
 /// Pair each `N`-byte block of `src` with its `B` output values in `dst`.
@@ -80,9 +77,7 @@ fn blocks<'a, const N: usize, const B: usize>(
     src: &'a [u8],
     dst: &'a mut [f32],
 ) -> impl Iterator<Item = (&'a [u8; N], &'a mut [f32; B])> {
-    src.chunks_exact(N)
-        .zip(dst.chunks_exact_mut(B))
-        .filter_map(|(s, d)| Some((s.try_into().ok()?, d.try_into().ok()?)))
+    src.chunks_exact(N).zip(dst.chunks_exact_mut(B)).filter_map(|(s, d)| Some((s.try_into().ok()?, d.try_into().ok()?)))
 }
 
 /// An IEEE half-precision value stored little-endian, widened to f32 (exact).
@@ -109,11 +104,7 @@ fn f16_bits_to_f32(h: u16) -> f32 {
     // All-ones f16 exponent. (`rest` < 2^28, so a signed compare is exact and
     // vectorizes better on baseline x86-64.)
     let special = (rest as i32) >= (0x7C00 << 13);
-    let bits = if special {
-        rest | 0x7F80_0000
-    } else {
-        finite.to_bits()
-    };
+    let bits = if special { rest | 0x7F80_0000 } else { finite.to_bits() };
     f32::from_bits(bits | sign)
 }
 
@@ -139,10 +130,7 @@ mod tests {
                 // All-zero bytes decode to zeros for every supported type.
                 assert!(dst.iter().all(|&v| v == 0.0), "{t}");
             } else {
-                assert!(
-                    matches!(r, Err(Error::UnsupportedType { .. })),
-                    "{t}: {r:?}"
-                );
+                assert!(matches!(r, Err(Error::UnsupportedType { .. })), "{t}: {r:?}");
             }
         }
     }
@@ -164,10 +152,7 @@ mod tests {
                 let src = vec![0u8; nb];
                 let mut dst = vec![0f32; nv];
                 let r = dequantize(t, &src, &mut dst);
-                assert!(
-                    matches!(r, Err(Error::InvalidArgument { .. })),
-                    "{t} with {nb} bytes / {nv} values: {r:?}"
-                );
+                assert!(matches!(r, Err(Error::InvalidArgument { .. })), "{t} with {nb} bytes / {nv} values: {r:?}");
             }
         }
         // Empty in, empty out is fine.
