@@ -49,7 +49,10 @@ impl HfFolder {
             for f in files {
                 // Shard names come from the index: refuse paths that leave the folder.
                 if f.contains('/') || f.contains('\\') || f == ".." {
-                    return Err(Error::BadSafetensors { path: index, reason: format!("shard name {f:?} is not a plain file name") });
+                    return Err(Error::BadSafetensors {
+                        path: index,
+                        reason: format!("shard name {f:?} is not a plain file name"),
+                    });
                 }
                 folder.add_shard(&dir.join(f))?;
             }
@@ -71,7 +74,10 @@ impl HfFolder {
                 Dtype::F16 => GgmlType::F16,
                 Dtype::BF16 => GgmlType::BF16,
                 other => {
-                    return Err(Error::UnsupportedType { dtype: format!("safetensors {other:?} ({name})"), op: "loading" })
+                    return Err(Error::UnsupportedType {
+                        dtype: format!("safetensors {other:?} ({name})"),
+                        op: "loading",
+                    })
                 }
             };
             // safetensors shapes are row-major [rows, cols]; ggml dims are reversed.

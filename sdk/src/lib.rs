@@ -1,5 +1,6 @@
 //! Hearth: on-device inference for small language models.
 
+pub mod chat;
 pub mod error;
 pub mod gguf;
 #[cfg(feature = "gpu")]
@@ -10,7 +11,8 @@ pub mod kernels;
 pub mod model;
 pub mod source;
 pub mod tensor;
+pub mod tokenizer;
 
 pub use error::{Error, Result};
 pub use model::{Model, ModelConfig};
-pub use source::ModelSource;
+pub use source::{chat_template_source, load_tokenizer, ModelSource};

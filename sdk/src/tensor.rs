@@ -54,7 +54,14 @@ pub struct TensorRef {
 
 impl TensorRef {
     /// A view of `len` bytes at `start`; callers have checked the range.
-    pub(crate) fn new(name: String, dtype: GgmlType, dims: Vec<u64>, map: Arc<Mapped>, start: usize, len: usize) -> Self {
+    pub(crate) fn new(
+        name: String,
+        dtype: GgmlType,
+        dims: Vec<u64>,
+        map: Arc<Mapped>,
+        start: usize,
+        len: usize,
+    ) -> Self {
         TensorRef { name, dtype, dims, map, start, len }
     }
 

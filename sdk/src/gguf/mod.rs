@@ -146,10 +146,9 @@ impl GgufFile {
 
     /// A zero-copy view of a tensor, or a typed error when it is missing.
     pub fn tensor(&self, name: &str) -> Result<TensorRef> {
-        let info = self.tensor_info(name).ok_or_else(|| Error::MissingTensor {
-            path: self.path.clone(),
-            tensor: name.into(),
-        })?;
+        let info = self
+            .tensor_info(name)
+            .ok_or_else(|| Error::MissingTensor { path: self.path.clone(), tensor: name.into() })?;
         // place_tensors checked offset + nbytes against the file length.
         Ok(TensorRef::new(
             name.into(),
@@ -203,7 +202,7 @@ fn min_value_bytes(ty: u32) -> Option<u64> {
     Some(match ty {
         0 | 1 | 7 => 1,
         2 | 3 => 2,
-        4 | 5 | 6 => 4,
+        4..=6 => 4,
         8 | 10 | 11 | 12 => 8,
         9 => 12,
         _ => return None,
@@ -227,8 +226,11 @@ fn read_tensor_info(c: &mut Cursor<'_>, i: u64) -> Result<TensorInfo> {
         dims.push(c.u64(&w)?);
     }
     let type_id = c.u32(&w)?;
-    let dtype = GgmlType::from_id(type_id)
-        .ok_or_else(|| Error::UnknownTensorType { path: c.path.into(), tensor: name.clone(), type_id })?;
+    let dtype = GgmlType::from_id(type_id).ok_or_else(|| Error::UnknownTensorType {
+        path: c.path.into(),
+        tensor: name.clone(),
+        type_id,
+    })?;
     let offset = c.u64(&w)?;
     let n = dims.iter().try_fold(1u64, |acc, &d| if d > i64::MAX as u64 { None } else { acc.checked_mul(d) });
     let n = n.ok_or_else(|| bad_tensor(c.path, &name, format!("element count of {dims:?} overflows")))?;

@@ -116,10 +116,7 @@ impl GgmlType {
     /// Whether Hearth can dequantize this type to f32 on the CPU.
     pub fn can_dequantize(self) -> bool {
         use GgmlType::*;
-        matches!(
-            self,
-            F32 | F16 | BF16 | Q4_0 | Q4_1 | Q5_0 | Q5_1 | Q8_0 | Q4_K | Q5_K | Q6_K | Q8_K
-        )
+        matches!(self, F32 | F16 | BF16 | Q4_0 | Q4_1 | Q5_0 | Q5_1 | Q8_0 | Q4_K | Q5_K | Q6_K | Q8_K)
     }
 
     /// The name llama.cpp uses ("Q4_K", "F16", …).

@@ -96,10 +96,10 @@ impl ModelConfig {
 
     fn from_gguf(g: &GgufFile) -> Result<Self> {
         let path = g.path();
-        let arch_name = g.get("general.architecture").and_then(|v| v.as_str()).ok_or_else(|| Error::MissingKey {
-            path: path.into(),
-            key: "general.architecture".into(),
-        })?;
+        let arch_name = g
+            .get("general.architecture")
+            .and_then(|v| v.as_str())
+            .ok_or_else(|| Error::MissingKey { path: path.into(), key: "general.architecture".into() })?;
         let arch = Arch::parse(arch_name)?;
         let key = |k: &str| format!("{arch_name}.{k}");
         let uint = |k: &str| -> Result<usize> {
@@ -125,7 +125,7 @@ impl ModelConfig {
         let dim = uint("embedding_length")?;
         let n_heads = uint("attention.head_count")?;
         let n_kv_heads = opt_uint("attention.head_count_kv")?.unwrap_or(n_heads);
-        let head_dim = opt_uint("attention.key_length")?.unwrap_or(if n_heads == 0 { 0 } else { dim / n_heads });
+        let head_dim = opt_uint("attention.key_length")?.unwrap_or(dim.checked_div(n_heads).unwrap_or(0));
         let vocab_size = match opt_uint("vocab_size")? {
             Some(v) => v,
             None => g.tensor_info("token_embd.weight").and_then(|t| t.dims.get(1)).map_or(0, |&d| d as usize),
@@ -160,18 +160,23 @@ impl ModelConfig {
         let uint = |k: &str| -> Result<Option<usize>> {
             match c.get(k) {
                 None | Some(serde_json::Value::Null) => Ok(None),
-                Some(v) => v.as_u64().map(|v| Some(v as usize)).ok_or_else(|| bad(format!("{k} = {v} is not an unsigned integer"))),
+                Some(v) => v
+                    .as_u64()
+                    .map(|v| Some(v as usize))
+                    .ok_or_else(|| bad(format!("{k} = {v} is not an unsigned integer"))),
             }
         };
         let need = |k: &str| uint(k)?.ok_or_else(|| bad(format!("{k} is missing")));
         let model_type = c.get("model_type").and_then(|v| v.as_str()).unwrap_or("llama");
         let arch = Arch::parse(model_type)?;
-        if model_type == "mistral" && uint("sliding_window")?.is_some_and(|w| w < need("max_position_embeddings").unwrap_or(0)) {
+        if model_type == "mistral"
+            && uint("sliding_window")?.is_some_and(|w| w < need("max_position_embeddings").unwrap_or(0))
+        {
             tracing::warn!("sliding-window attention is not implemented; attending to the whole context");
         }
         let dim = need("hidden_size")?;
         let n_heads = need("num_attention_heads")?;
-        let head_dim = uint("head_dim")?.unwrap_or(if n_heads == 0 { 0 } else { dim / n_heads });
+        let head_dim = uint("head_dim")?.unwrap_or(dim.checked_div(n_heads).unwrap_or(0));
         // transformers ≥ 5 nests RoPE settings in `rope_parameters`; older
         // configs have `rope_theta` and `rope_scaling` at the top level.
         let rope = c.get("rope_parameters").or_else(|| c.get("rope_scaling")).filter(|v| v.is_object());
@@ -224,7 +229,7 @@ impl ModelConfig {
         if self.rope_dim % 2 != 0 || self.rope_dim > self.head_dim {
             return Err(bad(format!("rope dimension {} does not fit head size {}", self.rope_dim, self.head_dim)));
         }
-        if !(self.rope_theta.is_finite() && self.rope_theta > 0.0) || !self.rms_eps.is_finite() {
+        if !(self.rope_theta.is_finite() && self.rope_theta > 0.0 && self.rms_eps.is_finite()) {
             return Err(bad("rope θ or RMSNorm ε is not a positive finite number".into()));
         }
         Ok(())
@@ -246,12 +251,19 @@ fn parse_scaling(r: &serde_json::Value, path: &Path) -> Result<Option<Llama3Scal
     let num = |k: &str| r.get(k).and_then(|v| v.as_f64());
     match kind {
         "default" => Ok(None),
-        "llama3" => match (num("factor"), num("low_freq_factor"), num("high_freq_factor"), num("original_max_position_embeddings")) {
+        "llama3" => match (
+            num("factor"),
+            num("low_freq_factor"),
+            num("high_freq_factor"),
+            num("original_max_position_embeddings"),
+        ) {
             (Some(factor), Some(low), Some(high), Some(orig)) if factor > 0.0 && high > low && orig > 0.0 => {
                 Ok(Some(Llama3Scaling { factor, low_freq_factor: low, high_freq_factor: high, original_context: orig }))
             }
             _ => Err(Error::BadConfig { path: path.into(), reason: "incomplete llama3 rope_scaling".into() }),
         },
-        other => Err(Error::BadConfig { path: path.into(), reason: format!("rope scaling {other:?} is not supported") }),
+        other => {
+            Err(Error::BadConfig { path: path.into(), reason: format!("rope scaling {other:?} is not supported") })
+        }
     }
 }

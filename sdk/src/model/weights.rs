@@ -90,8 +90,11 @@ impl Weights {
                 Arch::Qwen2 => l.vector(role, i, len).map(Some),
                 Arch::Llama => l.optional_vector(role, i, len),
             };
-            let (bq, bk, bv) =
-                (bias(Role::AttnQBias, c.q_dim())?, bias(Role::AttnKBias, c.kv_dim())?, bias(Role::AttnVBias, c.kv_dim())?);
+            let (bq, bk, bv) = (
+                bias(Role::AttnQBias, c.q_dim())?,
+                bias(Role::AttnKBias, c.kv_dim())?,
+                bias(Role::AttnVBias, c.kv_dim())?,
+            );
             layers.push(LayerWeights {
                 attn_norm: l.vector(Role::AttnNorm, i, c.dim)?,
                 wq: l.matrix(Role::AttnQ, i, c.q_dim(), c.dim)?,

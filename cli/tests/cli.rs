@@ -1,0 +1,156 @@
+//! The `hearth` binary as a user runs it: JSON outputs against the references,
+//! and clean non-zero exits (no panic) on bad input.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use serde_json::Value;
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn hearth(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_hearth")).args(args).output().expect("run hearth")
+}
+
+fn json_of(out: &Output) -> Value {
+    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("stdout is one JSON object")
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn stories() -> Option<PathBuf> {
+    let p = root().join("../shared/models/stories260K");
+    if p.is_dir() {
+        Some(p)
+    } else {
+        eprintln!("skipped: {} is not present", p.display());
+        None
+    }
+}
+
+fn ids(v: &Value) -> Vec<u64> {
+    v.as_array().unwrap().iter().map(|x| x.as_u64().unwrap()).collect()
+}
+
+#[test]
+fn logits_of_a_fixture_match_transformers() {
+    let dir = root().join("tests/fixtures/tiny/qwen2-tiny");
+    let r: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("reference.json")).unwrap()).unwrap();
+    let tokens: Vec<String> = ids(&r["tokens"]).iter().map(u64::to_string).collect();
+    let model = dir.join("qwen2-tiny-F32.gguf");
+    let out = json_of(&hearth(&[
+        "logits",
+        "--model",
+        model.to_str().unwrap(),
+        "--tokens",
+        &tokens.join(","),
+        "--all",
+        "--top",
+        "3",
+        "--json",
+    ]));
+    let got = out["logits"].as_array().unwrap();
+    let want = r["logits"].as_array().unwrap();
+    assert_eq!(got.len(), want.len());
+    for (g, w) in got.iter().zip(want) {
+        for (a, b) in g.as_array().unwrap().iter().zip(w.as_array().unwrap()) {
+            assert!((a.as_f64().unwrap() - b.as_f64().unwrap()).abs() < 1e-4);
+        }
+    }
+    assert_eq!(out["top"].as_array().unwrap().len(), want.len());
+}
+
+#[test]
+fn run_reproduces_the_reference_continuations() {
+    let Some(dir) = stories() else { return };
+    let r: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("reference.json")).unwrap()).unwrap();
+    for (file, entry) in r["files"].as_object().unwrap() {
+        let model = dir.join(file);
+        let out = json_of(&hearth(&[
+            "run",
+            "--model",
+            model.to_str().unwrap(),
+            "--prompt",
+            "Once upon a time",
+            "-n",
+            "32",
+            "--json",
+        ]));
+        assert_eq!(ids(&out["prompt_tokens"]), ids(&r["prompt_tokens_with_bos"]), "{file}");
+        assert_eq!(ids(&out["tokens"]), ids(&entry["greedy_tokens"]), "{file}");
+        let text = format!("Once upon a time{}", out["text"].as_str().unwrap());
+        assert_eq!(text, entry["greedy_text"].as_str().unwrap(), "{file}");
+    }
+    // The HF folder has no tokenizer.json: borrow the GGUF's vocabulary.
+    let vocab = dir.join("stories260K-F32.gguf");
+    let hf = dir.join("hf");
+    let out = json_of(&hearth(&[
+        "run",
+        "--model",
+        hf.to_str().unwrap(),
+        "--tokenizer",
+        vocab.to_str().unwrap(),
+        "--prompt",
+        "Once upon a time",
+        "-n",
+        "32",
+        "--json",
+    ]));
+    assert_eq!(ids(&out["tokens"]), ids(&r["files"]["stories260K-F32.gguf"]["greedy_tokens"]));
+}
+
+#[test]
+fn info_tokenize_and_top_logits() {
+    let Some(dir) = stories() else { return };
+    let q8 = dir.join("stories260K-Q8_0.gguf");
+    let info = json_of(&hearth(&["info", q8.to_str().unwrap(), "--json"]));
+    assert_eq!(info["architecture"], "llama");
+    assert_eq!(info["config"]["n_layers"], 5);
+    assert_eq!(info["config"]["n_kv_heads"], 4);
+    assert!(info["tensor_types"]["Q8_0"].as_u64().unwrap() > 0);
+    assert!(info["tensor_types"]["F32"].as_u64().unwrap() > 0);
+    let tok = json_of(&hearth(&["tokenize", "--model", q8.to_str().unwrap(), "--text", "Once upon a time", "--json"]));
+    assert_eq!(ids(&tok["tokens"]), vec![1, 403, 407, 261, 378]);
+    assert_eq!(tok["pieces"].as_array().unwrap().len(), 5);
+    let f32 = dir.join("stories260K-F32.gguf");
+    let out = json_of(&hearth(&[
+        "logits",
+        "--model",
+        f32.to_str().unwrap(),
+        "--prompt",
+        "Once upon a time",
+        "--top",
+        "5",
+        "--json",
+    ]));
+    let r: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("reference.json")).unwrap()).unwrap();
+    for (got, want) in out["top"].as_array().unwrap().iter().zip(r["reference_f64_top5_first_step"].as_array().unwrap())
+    {
+        assert_eq!(got[0], want[0]);
+        assert!((got[1].as_f64().unwrap() - want[1].as_f64().unwrap()).abs() < 1e-3);
+    }
+}
+
+#[test]
+fn bad_input_exits_non_zero_without_panicking() {
+    let dir = std::env::temp_dir().join(format!("hearth-cli-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let junk = dir.join("junk.gguf");
+    std::fs::write(&junk, b"GGUF\x03\0\0\0\xff\xff\xff\xff\xff\xff\xff\xff").unwrap();
+    let missing = dir.join("missing.gguf");
+    for args in [
+        vec!["info", missing.to_str().unwrap()],
+        vec!["info", junk.to_str().unwrap(), "--json"],
+        vec!["run", "--model", junk.to_str().unwrap(), "--prompt", "x", "-n", "1"],
+    ] {
+        let out = hearth(&args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?} succeeded");
+        assert!(stderr.starts_with("error:"), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(out.stdout.is_empty(), "{args:?} printed to stdout");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
