@@ -34,7 +34,11 @@ fn rmsnorm_matches_cpu() {
             let x = random_f32(n * rows, n as u64);
             let w = random_f32(n, 7);
             let k = RmsNorm::new(&gpu, n, 1e-5).unwrap();
-            let (bx, bw, bo) = (gpu.buffer_init("x", &f32_bytes(&x)), gpu.buffer_init("w", &f32_bytes(&w)), gpu.buffer((n * rows * 4) as u64));
+            let (bx, bw, bo) = (
+                gpu.buffer_init("x", &f32_bytes(&x)),
+                gpu.buffer_init("w", &f32_bytes(&w)),
+                gpu.buffer("out", (n * rows * 4) as u64),
+            );
             let bg = k.bind(&gpu, &bx, &bw, &bo);
             run(&gpu, |p| k.dispatch(p, &bg, rows as u32));
             let got = gpu.read_f32(&bo, n * rows).unwrap();

@@ -64,7 +64,8 @@ fn reference(t: &TensorRef, x: &[f32], tokens: usize) -> Vec<f32> {
     for r in 0..rows {
         dequant::dequantize(t.dtype, t.row_bytes_of(r), &mut row).unwrap();
         for tok in 0..tokens {
-            out[tok * rows + r] = row.iter().zip(&x[tok * cols..][..cols]).map(|(a, b)| f64::from(a * b)).sum::<f64>() as f32;
+            out[tok * rows + r] =
+                row.iter().zip(&x[tok * cols..][..cols]).map(|(a, b)| f64::from(a * b)).sum::<f64>() as f32;
         }
     }
     out
@@ -116,7 +117,7 @@ fn matvec_matmul_and_embed_match_cpu_for_every_type() {
                 let m = GpuMatrix::upload(&gpu, &t).unwrap();
                 // Decode: one token.
                 let x = random_f32(cols, 100 + i as u64);
-                let (bx, bo) = (gpu.buffer_init("x", &f32_bytes(&x)), gpu.buffer((rows * 4) as u64));
+                let (bx, bo) = (gpu.buffer_init("x", &f32_bytes(&x)), gpu.buffer("out", (rows * 4) as u64));
                 let mv = MatVec::new(&gpu, &m, &bx, &bo).unwrap();
                 submit(&gpu, |p| mv.dispatch(p));
                 assert_close(&gpu.read_f32(&bo, rows).unwrap(), &reference(&t, &x, 1), &format!("matvec {what}"));
@@ -124,15 +125,19 @@ fn matvec_matmul_and_embed_match_cpu_for_every_type() {
                 let tokens = 11;
                 let xs = random_f32(cols * tokens, 200 + i as u64);
                 let step = gpu.uniform("step", &Step { tokens: tokens as u32, ..Default::default() });
-                let (bx, bo) = (gpu.buffer_init("x", &f32_bytes(&xs)), gpu.buffer((rows * tokens * 4) as u64));
+                let (bx, bo) = (gpu.buffer_init("x", &f32_bytes(&xs)), gpu.buffer("out", (rows * tokens * 4) as u64));
                 let mm = MatMul::new(&gpu, &m, &step, &bx, &bo).unwrap();
                 submit(&gpu, |p| mm.dispatch(p, tokens as u32));
-                assert_close(&gpu.read_f32(&bo, rows * tokens).unwrap(), &reference(&t, &xs, tokens), &format!("matmul {what}"));
+                assert_close(
+                    &gpu.read_f32(&bo, rows * tokens).unwrap(),
+                    &reference(&t, &xs, tokens),
+                    &format!("matmul {what}"),
+                );
                 // Embedding rows, last row and first row included.
                 let ids: Vec<u32> = vec![(rows - 1) as u32, 0, (rows / 2) as u32];
                 let step = gpu.uniform("step", &Step { tokens: ids.len() as u32, ..Default::default() });
                 let id_bytes: Vec<u8> = ids.iter().flat_map(|v| v.to_le_bytes()).collect();
-                let (bt, bo) = (gpu.buffer_init("ids", &id_bytes), gpu.buffer((ids.len() * cols * 4) as u64));
+                let (bt, bo) = (gpu.buffer_init("ids", &id_bytes), gpu.buffer("out", (ids.len() * cols * 4) as u64));
                 let em = Embed::new(&gpu, &m, &step, &bt, &bo).unwrap();
                 submit(&gpu, |p| em.dispatch(p, ids.len() as u32));
                 let got = gpu.read_f32(&bo, ids.len() * cols).unwrap();

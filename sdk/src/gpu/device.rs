@@ -122,6 +122,10 @@ impl Gpu {
             }
         };
         let summary = summarize(index, &adapter);
+        // Every F16/quantized kernel unpacks f16 scales with unpack2x16float.
+        if !adapter.get_downlevel_capabilities().flags.contains(wgpu::DownlevelFlags::SHADER_F16_IN_F32) {
+            return Err(Error::Gpu { reason: format!("{} cannot unpack f16 values in shaders", summary.name) });
+        }
         let mut features = wgpu::Features::empty();
         let f16 = summary.shader_f16 && !opts.disable_f16;
         let subgroups = summary.subgroups && !opts.disable_subgroups;
@@ -154,11 +158,16 @@ fn pick(adapters: &[wgpu::Adapter], wanted: &str) -> Result<(usize, wgpu::Adapte
         Ok(i) => adapters.get(i).map(|a| (i, a.clone())),
         Err(_) => {
             let w = wanted.to_lowercase();
-            adapters.iter().enumerate().find(|(_, a)| a.get_info().name.to_lowercase().contains(&w)).map(|(i, a)| (i, a.clone()))
+            adapters
+                .iter()
+                .enumerate()
+                .find(|(_, a)| a.get_info().name.to_lowercase().contains(&w))
+                .map(|(i, a)| (i, a.clone()))
         }
     };
     found.ok_or_else(|| {
-        let names: Vec<String> = adapters.iter().enumerate().map(|(i, a)| format!("{i}: {}", a.get_info().name)).collect();
+        let names: Vec<String> =
+            adapters.iter().enumerate().map(|(i, a)| format!("{i}: {}", a.get_info().name)).collect();
         Error::Gpu { reason: format!("no adapter matches {wanted:?} (have: {})", names.join(", ")) }
     })
 }

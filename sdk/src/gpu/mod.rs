@@ -23,7 +23,11 @@ impl Gpu {
         } else {
             data
         };
-        self.device.create_buffer_init(&wgpu::util::BufferInitDescriptor { label: Some(label), contents, usage: STORAGE })
+        self.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: Some(label),
+            contents,
+            usage: STORAGE,
+        })
     }
 
     /// A zeroed storage buffer of `bytes` (rounded up to 4).
@@ -68,10 +72,7 @@ impl Gpu {
         rx.recv()
             .map_err(|e| Error::Gpu { reason: format!("readback: {e}") })?
             .map_err(|e| Error::Gpu { reason: format!("readback: {e}") })?;
-        let mut out = slice
-            .get_mapped_range()
-            .map_err(|e| Error::Gpu { reason: format!("readback: {e}") })?
-            .to_vec();
+        let mut out = slice.get_mapped_range().map_err(|e| Error::Gpu { reason: format!("readback: {e}") })?.to_vec();
         out.truncate(bytes as usize);
         staging.unmap();
         Ok(out)

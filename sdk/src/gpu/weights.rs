@@ -23,7 +23,8 @@ pub enum GpuType {
 
 impl GpuType {
     /// Every type, for tests and validation.
-    pub const ALL: [GpuType; 6] = [GpuType::F32, GpuType::F16, GpuType::Q8_0, GpuType::Q4_0, GpuType::Q4_K, GpuType::Q6_K];
+    pub const ALL: [GpuType; 6] =
+        [GpuType::F32, GpuType::F16, GpuType::Q8_0, GpuType::Q4_0, GpuType::Q4_K, GpuType::Q6_K];
 
     /// The WGSL accessors (`load4`) of this type.
     pub fn snippet(self) -> &'static str {
@@ -168,7 +169,9 @@ impl GpuMatrix {
         let row_bytes = (row_words * 4) as u64;
         let per_chunk = (gpu.max_binding / row_bytes.max(1)).max(1) as usize;
         if row_bytes > gpu.max_binding {
-            return Err(Error::Gpu { reason: format!("a row of {} ({row_bytes} bytes) exceeds the binding limit", t.name) });
+            return Err(Error::Gpu {
+                reason: format!("a row of {} ({row_bytes} bytes) exceeds the binding limit", t.name),
+            });
         }
         let mut chunks = Vec::new();
         let mut scratch = Vec::new();

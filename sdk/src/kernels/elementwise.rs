@@ -37,7 +37,12 @@ impl Elementwise {
 
     /// Bind the step uniform, `a` (updated in place) and `b`.
     pub fn bind(&self, gpu: &Gpu, step: &wgpu::Buffer, a: &wgpu::Buffer, b: &wgpu::Buffer) -> wgpu::BindGroup {
-        bind(gpu, &self.pipeline, "elementwise", &[step.as_entire_binding(), a.as_entire_binding(), b.as_entire_binding()])
+        bind(
+            gpu,
+            &self.pipeline,
+            "elementwise",
+            &[step.as_entire_binding(), a.as_entire_binding(), b.as_entire_binding()],
+        )
     }
 
     /// Record the op over `n` elements (step.tokens × width).

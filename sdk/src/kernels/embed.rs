@@ -22,7 +22,13 @@ pub struct Embed {
 
 impl Embed {
     /// Bind the table to the step uniform, the token ids and the output rows.
-    pub fn new(gpu: &Gpu, m: &GpuMatrix, step: &wgpu::Buffer, tokens: &wgpu::Buffer, out: &wgpu::Buffer) -> Result<Self> {
+    pub fn new(
+        gpu: &Gpu,
+        m: &GpuMatrix,
+        step: &wgpu::Buffer,
+        tokens: &wgpu::Buffer,
+        out: &wgpu::Buffer,
+    ) -> Result<Self> {
         let src = source(m.ty, Variant::of(gpu));
         let mut parts = Vec::with_capacity(m.chunks.len());
         for c in &m.chunks {
@@ -37,7 +43,12 @@ impl Embed {
                 gpu,
                 &p,
                 "embed",
-                &[step.as_entire_binding(), c.buffer.as_entire_binding(), tokens.as_entire_binding(), out.as_entire_binding()],
+                &[
+                    step.as_entire_binding(),
+                    c.buffer.as_entire_binding(),
+                    tokens.as_entire_binding(),
+                    out.as_entire_binding(),
+                ],
             );
             parts.push((p, bg));
         }

@@ -40,7 +40,12 @@ impl MatMul {
                 gpu,
                 &p,
                 "matmul",
-                &[step.as_entire_binding(), c.buffer.as_entire_binding(), x.as_entire_binding(), out.as_entire_binding()],
+                &[
+                    step.as_entire_binding(),
+                    c.buffer.as_entire_binding(),
+                    x.as_entire_binding(),
+                    out.as_entire_binding(),
+                ],
             );
             parts.push((p, bg, c.rows as u32));
         }

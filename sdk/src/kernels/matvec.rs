@@ -34,7 +34,12 @@ impl MatVec {
                 ("WG", f64::from(reduce_workgroup(gpu, v))),
             ];
             let p = pipeline(gpu, "matvec", &src, &constants)?;
-            let bg = bind(gpu, &p, "matvec", &[c.buffer.as_entire_binding(), x.as_entire_binding(), out.as_entire_binding()]);
+            let bg = bind(
+                gpu,
+                &p,
+                "matvec",
+                &[c.buffer.as_entire_binding(), x.as_entire_binding(), out.as_entire_binding()],
+            );
             parts.push((p, bg, c.rows as u32));
         }
         Ok(MatVec { parts })

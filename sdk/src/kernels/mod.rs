@@ -130,7 +130,12 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 }
 
 /// Bind buffers to bindings 0.. of group 0 in order.
-pub fn bind(gpu: &Gpu, p: &wgpu::ComputePipeline, label: &str, buffers: &[wgpu::BindingResource<'_>]) -> wgpu::BindGroup {
+pub fn bind(
+    gpu: &Gpu,
+    p: &wgpu::ComputePipeline,
+    label: &str,
+    buffers: &[wgpu::BindingResource<'_>],
+) -> wgpu::BindGroup {
     let entries: Vec<wgpu::BindGroupEntry<'_>> = buffers
         .iter()
         .enumerate()
@@ -156,7 +161,8 @@ pub fn grid(n: u32) -> (u32, u32) {
 
 /// Every kernel's composed source for a variant, named, for validation.
 pub fn all_sources(variant: Variant) -> Vec<(String, String)> {
-    let mut v = vec![("rmsnorm".into(), rmsnorm::source(variant)), ("elementwise".into(), elementwise::source(variant))];
+    let mut v =
+        vec![("rmsnorm".into(), rmsnorm::source(variant)), ("elementwise".into(), elementwise::source(variant))];
     for ty in crate::gpu::weights::GpuType::ALL {
         v.push((format!("matvec {ty:?}"), matvec::source(ty, variant)));
         v.push((format!("matmul {ty:?}"), matmul::source(ty, variant)));
@@ -173,8 +179,11 @@ mod validate {
     /// asks for: a plain variant must validate on a device without f16 or
     /// subgroups (many mobile GPUs, the GL backend).
     fn check(name: &str, variant: Variant, src: &str) {
-        let module = naga::front::wgsl::parse_str(src).unwrap_or_else(|e| panic!("{name} {variant:?}: {}", e.emit_to_string(src)));
-        let mut caps = naga::valid::Capabilities::empty();
+        let module = naga::front::wgsl::parse_str(src)
+            .unwrap_or_else(|e| panic!("{name} {variant:?}: {}", e.emit_to_string(src)));
+        // unpack2x16float is core WGSL (naga files it under a capability
+        // because some GL/DX11-level devices lack it; `Gpu::open` refuses those).
+        let mut caps = naga::valid::Capabilities::SHADER_FLOAT16_IN_FLOAT32;
         if variant.f16 {
             caps |= naga::valid::Capabilities::SHADER_FLOAT16;
         }

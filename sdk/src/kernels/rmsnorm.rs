@@ -23,13 +23,19 @@ impl RmsNorm {
     pub fn new(gpu: &Gpu, n: usize, eps: f32) -> Result<Self> {
         let v = Variant::of(gpu);
         let wg = reduce_workgroup(gpu, v);
-        let pipeline = pipeline(gpu, "rmsnorm", &source(v), &[("N", n as f64), ("EPS", f64::from(eps)), ("WG", f64::from(wg))])?;
+        let pipeline =
+            pipeline(gpu, "rmsnorm", &source(v), &[("N", n as f64), ("EPS", f64::from(eps)), ("WG", f64::from(wg))])?;
         Ok(RmsNorm { pipeline })
     }
 
     /// Bind input rows, the weight vector and the output rows.
     pub fn bind(&self, gpu: &Gpu, x: &wgpu::Buffer, weight: &wgpu::Buffer, out: &wgpu::Buffer) -> wgpu::BindGroup {
-        bind(gpu, &self.pipeline, "rmsnorm", &[x.as_entire_binding(), weight.as_entire_binding(), out.as_entire_binding()])
+        bind(
+            gpu,
+            &self.pipeline,
+            "rmsnorm",
+            &[x.as_entire_binding(), weight.as_entire_binding(), out.as_entire_binding()],
+        )
     }
 
     /// Record normalising `rows` rows: one workgroup per row.
