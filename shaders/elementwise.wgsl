@@ -1,6 +1,9 @@
-// Element-wise ops over step.tokens rows of WIDTH values: OP 0 = residual add
-// (a += b), OP 1 = SwiGLU (a = silu(a) * b, with a the gate and b the up
-// projection).
+// Element-wise ops over step.tokens rows of WIDTH values:
+//   OP 0: residual add            a[i] += b[i]
+//   OP 1: SwiGLU                  a[i] = silu(a[i]) * b[i]  (a = gate, b = up)
+//   OP 2: bias add (broadcast)    a[i] += b[i % WIDTH]
+//   OP 3: store at position       a[step.pos * WIDTH + i] = b[i]  (K/V rows into
+//         the cache, so a decode step needs no copy outside the compute pass)
 
 override OP: u32;
 override WIDTH: u32;
@@ -15,10 +18,19 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     if (i >= step.tokens * WIDTH) {
         return;
     }
-    if (OP == 0u) {
-        a[i] = a[i] + b[i];
-    } else {
-        let g = a[i];
-        a[i] = g / (1.0 + exp(-g)) * b[i];
+    switch OP {
+        case 0u: {
+            a[i] = a[i] + b[i];
+        }
+        case 1u: {
+            let g = a[i];
+            a[i] = g / (1.0 + exp(-g)) * b[i];
+        }
+        case 2u: {
+            a[i] = a[i] + b[i % WIDTH];
+        }
+        default: {
+            a[step.pos * WIDTH + i] = b[i];
+        }
     }
 }

@@ -1,5 +1,7 @@
-// Matrix-vector product for decode: out[row_offset + r] = W[r] · x, one
-// workgroup per row. W is one binding's chunk of whole rows in the GPU layout
+// Matrix-vector product for decode: out[ROW_OFFSET + r] = W[r] · x[last],
+// one workgroup per row, where x[last] is the last of the call's step.tokens
+// rows (the only token of a decode step; the last prompt token when the
+// output projection follows a prefill). W is one binding's chunk of whole rows in the GPU layout
 // of its type (dtype_*.wgsl provides load4); each lane walks groups of 4
 // elements strided by WG, so neighbouring lanes read neighbouring words.
 
@@ -8,15 +10,17 @@ override ROW_WORDS: u32;   // words per row in the GPU layout
 override ROWS: u32;        // rows in this binding's chunk
 override ROW_OFFSET: u32;  // index of the chunk's first row
 
-@group(0) @binding(0) var<storage, read> w: array<u32>;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read_write> out: array<f32>;
+@group(0) @binding(0) var<uniform> step: Step;
+@group(0) @binding(1) var<storage, read> w: array<u32>;
+@group(0) @binding(2) var<storage, read> x: array<f32>;
+@group(0) @binding(3) var<storage, read_write> out: array<f32>;
 
-fn x4(i: u32) -> vec4<f32> {
+fn x4(row: u32, i: u32) -> vec4<f32> {
     // Rows of F32/F16 may end inside a group: the weights there are zero
     // padding, and x beyond N reads as zero.
-    return vec4<f32>(x[i], select(0.0, x[i + 1u], i + 1u < N), select(0.0, x[i + 2u], i + 2u < N),
-                     select(0.0, x[i + 3u], i + 3u < N));
+    let b = row * N + i;
+    return vec4<f32>(x[b], select(0.0, x[b + 1u], i + 1u < N), select(0.0, x[b + 2u], i + 2u < N),
+                     select(0.0, x[b + 3u], i + 3u < N));
 }
 
 @compute @workgroup_size(WG)
@@ -27,10 +31,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         return;   // uniform across the workgroup
     }
     let base = r * ROW_WORDS;
+    let last = step.tokens - 1u;
     let groups = (N + 3u) / 4u;
     var acc = 0.0;
     for (var g = lid; g < groups; g += WG) {
-        acc += dot(load4(base, g), x4(4u * g));
+        acc += dot(load4(base, g), x4(last, 4u * g));
     }
     let total = wg_sum(acc, lid);
     if (lid == 0u) {

@@ -49,19 +49,25 @@ fn rmsnorm_matches_cpu() {
 }
 
 #[test]
-fn add_and_swiglu_match_cpu() {
+fn elementwise_ops_match_cpu() {
     for gpu in gpus() {
-        for op in [Op::Add, Op::SwiGlu] {
-            for n in [1usize, 63, 64, 65, 1000, 70_001] {
-                let (a, b) = (random_f32(n, 1), random_f32(n, 2));
-                // n values as 1 token of width n.
-                let k = Elementwise::new(&gpu, op, n).unwrap();
+        for op in [Op::Add, Op::SwiGlu, Op::BiasAdd, Op::StoreAtPos] {
+            for (width, tokens) in [(1usize, 1usize), (63, 1), (65, 3), (1000, 2), (70_001, 1)] {
+                let pos = 2;
+                // `a` is a cache of pos + tokens + 1 rows for StoreAtPos, else tokens rows.
+                let a_rows = if op == Op::StoreAtPos { pos + tokens + 1 } else { tokens };
+                let b_len = if op == Op::BiasAdd { width } else { width * tokens };
+                let (a, b) = (random_f32(width * a_rows, 1), random_f32(b_len, 2));
+                let k = Elementwise::new(&gpu, op, width).unwrap();
                 let (ba, bb) = (gpu.buffer_init("a", &f32_bytes(&a)), gpu.buffer_init("b", &f32_bytes(&b)));
-                let params = gpu.uniform("step", &Step { tokens: 1, ..Default::default() });
+                let step = Step { tokens: tokens as u32, pos: pos as u32, ..Default::default() };
+                let params = gpu.uniform("step", &step);
                 let bg = k.bind(&gpu, &params, &ba, &bb);
-                run(&gpu, |p| k.dispatch(p, &bg, n as u32));
-                let got = gpu.read_f32(&ba, n).unwrap();
-                assert!(max_abs_diff(&got, &elementwise::reference(op, &a, &b)) < 1e-6, "{op:?} n={n}");
+                run(&gpu, |p| k.dispatch(p, &bg, (width * tokens) as u32));
+                let got = gpu.read_f32(&ba, a.len()).unwrap();
+                let want = elementwise::reference(op, &a, &b, width, pos);
+                // exp() on the GPU may differ from Rust's by a few ulp.
+                assert!(max_abs_diff(&got, &want) < 1e-6, "{op:?} width={width} tokens={tokens}");
             }
         }
     }

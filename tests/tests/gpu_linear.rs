@@ -115,12 +115,14 @@ fn matvec_matmul_and_embed_match_cpu_for_every_type() {
                 let what = format!("{ty} {rows}x{cols} on {} (binding {})", gpu.summary.name, gpu.max_binding);
                 let t = random_tensor(ty, rows, cols, i as u64);
                 let m = GpuMatrix::upload(&gpu, &t).unwrap();
-                // Decode: one token.
-                let x = random_f32(cols, 100 + i as u64);
+                // Decode: the last of 3 token rows.
+                let x = random_f32(cols * 3, 100 + i as u64);
+                let step = gpu.uniform("step", &Step { tokens: 3, ..Default::default() });
                 let (bx, bo) = (gpu.buffer_init("x", &f32_bytes(&x)), gpu.buffer("out", (rows * 4) as u64));
-                let mv = MatVec::new(&gpu, &m, &bx, &bo).unwrap();
+                let mv = MatVec::new(&gpu, &m, &step, &bx, &bo).unwrap();
                 submit(&gpu, |p| mv.dispatch(p));
-                assert_close(&gpu.read_f32(&bo, rows).unwrap(), &reference(&t, &x, 1), &format!("matvec {what}"));
+                let want = reference(&t, &x[2 * cols..], 1);
+                assert_close(&gpu.read_f32(&bo, rows).unwrap(), &want, &format!("matvec {what}"));
                 // Prefill: a batch that is not a multiple of the tile.
                 let tokens = 11;
                 let xs = random_f32(cols * tokens, 200 + i as u64);

@@ -1,9 +1,14 @@
 //! The wgpu device and buffer helpers shared by the kernels and the engine.
 
 mod device;
+mod forward;
+pub mod model;
+pub mod state;
 pub mod weights;
 
 pub use device::{list_adapters, AdapterSummary, DeviceOptions, Gpu};
+pub use model::GpuModel;
+pub use state::GpuState;
 
 use crate::error::{Error, Result};
 use wgpu::util::DeviceExt;

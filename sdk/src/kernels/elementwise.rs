@@ -19,6 +19,10 @@ pub enum Op {
     Add = 0,
     /// `a = silu(a) * b`
     SwiGlu = 1,
+    /// `a[i] += b[i % width]` (a bias vector added to every row)
+    BiasAdd = 2,
+    /// `a[pos * width + i] = b[i]` (rows stored into a cache at `step.pos`)
+    StoreAtPos = 3,
 }
 
 /// An element-wise pipeline.
@@ -54,13 +58,14 @@ impl Elementwise {
     }
 }
 
-/// CPU reference.
-pub fn reference(op: Op, a: &[f32], b: &[f32]) -> Vec<f32> {
-    a.iter()
-        .zip(b)
-        .map(|(&x, &y)| match op {
-            Op::Add => x + y,
-            Op::SwiGlu => x / (1.0 + (-x).exp()) * y,
-        })
-        .collect()
+/// CPU reference: `a` after the op, for `b.len() / width` rows stored at `pos` (StoreAtPos).
+pub fn reference(op: Op, a: &[f32], b: &[f32], width: usize, pos: usize) -> Vec<f32> {
+    let mut out = a.to_vec();
+    match op {
+        Op::Add => out.iter_mut().zip(b).for_each(|(x, y)| *x += y),
+        Op::SwiGlu => out.iter_mut().zip(b).for_each(|(x, y)| *x = *x / (1.0 + (-*x).exp()) * y),
+        Op::BiasAdd => out.iter_mut().enumerate().for_each(|(i, x)| *x += b[i % width]),
+        Op::StoreAtPos => out[pos * width..pos * width + b.len()].copy_from_slice(b),
+    }
+    out
 }

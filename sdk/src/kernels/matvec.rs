@@ -20,8 +20,9 @@ pub struct MatVec {
 }
 
 impl MatVec {
-    /// Bind `m` to input `x` (≥ cols values) and output `out` (≥ rows values).
-    pub fn new(gpu: &Gpu, m: &GpuMatrix, x: &wgpu::Buffer, out: &wgpu::Buffer) -> Result<Self> {
+    /// Bind `m` to the step uniform, input rows `x` (stride cols; the last of
+    /// `step.tokens` rows is used) and output `out` (≥ rows values).
+    pub fn new(gpu: &Gpu, m: &GpuMatrix, step: &wgpu::Buffer, x: &wgpu::Buffer, out: &wgpu::Buffer) -> Result<Self> {
         let v = Variant::of(gpu);
         let src = source(m.ty, v);
         let mut parts = Vec::with_capacity(m.chunks.len());

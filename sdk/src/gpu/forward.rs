@@ -1,0 +1,186 @@
+//! Recording a forward call: one command encoder, one compute pass, reused
+//! bind groups; only the chosen token (or the logits asked for) is read back.
+
+use super::model::GpuModel;
+use super::state::{GpuState, Linear};
+use crate::error::{Error, Result};
+use crate::kernels::Step;
+
+/// What a forward call leaves for the host.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tail {
+    /// Greedy: argmax on the GPU; the token is fed to the next step on the
+    /// device and 4 bytes are read back.
+    Argmax,
+    /// Logits of the last token.
+    Logits,
+    /// Logits of every token of the call.
+    AllLogits,
+    /// Nothing (a prefill chunk that is not the last).
+    None,
+}
+
+impl Linear {
+    fn dispatch(&self, pass: &mut wgpu::ComputePass<'_>, tokens: u32) {
+        if tokens == 1 {
+            self.mv.dispatch(pass);
+        } else {
+            self.mm.dispatch(pass, tokens);
+        }
+    }
+}
+
+impl GpuModel {
+    /// Run `tokens` at positions `pos..`; return the logits of the last one.
+    pub fn forward(&self, st: &mut GpuState, tokens: &[u32], pos: usize) -> Result<Vec<f32>> {
+        self.run_chunks(st, tokens, pos, Tail::Logits)?;
+        self.read_f32(st, &st.logits, self.config.vocab_size)
+    }
+
+    /// Run `tokens` at positions `pos..`; return the logits of every one.
+    pub fn forward_all(&self, st: &mut GpuState, tokens: &[u32], pos: usize) -> Result<Vec<Vec<f32>>> {
+        let vocab = self.config.vocab_size;
+        let rows = (st.all_logits.size() as usize / 4 / vocab).max(1);
+        let mut out = Vec::with_capacity(tokens.len());
+        for (i, chunk) in tokens.chunks(rows.min(st.max_batch)).enumerate() {
+            self.run_one(st, chunk, pos + i * rows.min(st.max_batch), Tail::AllLogits)?;
+            let flat = self.read_f32(st, &st.all_logits, chunk.len() * vocab)?;
+            out.extend(flat.chunks_exact(vocab).map(<[f32]>::to_vec));
+        }
+        Ok(out)
+    }
+
+    /// Run `tokens` at positions `pos..` and return the argmax of the last
+    /// logits, computed on the GPU. The token also stays on the device as the
+    /// input of [`GpuModel::decode_next`].
+    pub fn forward_greedy(&self, st: &mut GpuState, tokens: &[u32], pos: usize) -> Result<u32> {
+        self.run_chunks(st, tokens, pos, Tail::Argmax)?;
+        self.read_token(st)
+    }
+
+    /// One greedy decode step on the token the last greedy call chose, at `pos`
+    /// (no upload: the token never left the device).
+    pub fn decode_next(&self, st: &mut GpuState, pos: usize) -> Result<u32> {
+        self.check_range(st, 1, pos)?;
+        self.record_and_submit(st, None, 1, pos, Tail::Argmax);
+        self.read_token(st)
+    }
+
+    fn check_range(&self, st: &GpuState, n: usize, pos: usize) -> Result<()> {
+        if pos + n > st.max_ctx {
+            return Err(Error::ContextFull { pos, tokens: n, ctx: st.max_ctx });
+        }
+        Ok(())
+    }
+
+    fn run_chunks(&self, st: &mut GpuState, tokens: &[u32], pos: usize, tail: Tail) -> Result<()> {
+        if tokens.is_empty() {
+            return Err(Error::InvalidArgument { reason: "no tokens to run".into() });
+        }
+        let n_chunks = tokens.len().div_ceil(st.max_batch);
+        for (i, chunk) in tokens.chunks(st.max_batch).enumerate() {
+            let t = if i + 1 == n_chunks { tail } else { Tail::None };
+            self.run_one(st, chunk, pos + i * st.max_batch, t)?;
+        }
+        Ok(())
+    }
+
+    fn run_one(&self, st: &mut GpuState, tokens: &[u32], pos: usize, tail: Tail) -> Result<()> {
+        self.check_range(st, tokens.len(), pos)?;
+        let vocab = self.config.vocab_size;
+        if let Some(&bad) = tokens.iter().find(|&&t| t as usize >= vocab) {
+            return Err(Error::TokenOutOfRange { id: bad, vocab_size: vocab });
+        }
+        self.record_and_submit(st, Some(tokens), tokens.len() as u32, pos, tail);
+        Ok(())
+    }
+
+    /// Record one call of `n` tokens at `pos` into one encoder and submit it.
+    /// `tokens = None` reuses the token the previous argmax left on the device.
+    fn record_and_submit(&self, st: &GpuState, tokens: Option<&[u32]>, n: u32, pos: usize, tail: Tail) {
+        let q = &self.gpu.queue;
+        let step = Step { tokens: n, pos: pos as u32, kv_len: pos as u32 + n, pad: 0 };
+        q.write_buffer(&st.step, 0, bytemuck::bytes_of(&step));
+        if let Some(t) = tokens {
+            q.write_buffer(&st.tokens, 0, bytemuck::cast_slice(t));
+        }
+        let c = &self.config;
+        let mut enc = self.gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("forward") });
+        {
+            let mut p = enc.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("forward"), timestamp_writes: None });
+            st.embed.dispatch(&mut p, n);
+            let (dim, q_dim, kv_dim, ffn) = (c.dim as u32, c.q_dim() as u32, c.kv_dim() as u32, c.ffn_dim as u32);
+            for l in &st.layers {
+                st.norm.dispatch(&mut p, &l.attn_norm, n);
+                l.q.dispatch(&mut p, n);
+                l.k.dispatch(&mut p, n);
+                l.v.dispatch(&mut p, n);
+                if let Some([bq, bk, bv]) = &l.bias {
+                    bq.kernel.dispatch(&mut p, &bq.bg, n * q_dim);
+                    bk.kernel.dispatch(&mut p, &bk.bg, n * kv_dim);
+                    bv.kernel.dispatch(&mut p, &bv.bg, n * kv_dim);
+                }
+                st.rope_q.dispatch(&mut p, &l.rope_q, n);
+                st.rope_k.dispatch(&mut p, &l.rope_k, n);
+                l.store_k.kernel.dispatch(&mut p, &l.store_k.bg, n * kv_dim);
+                l.store_v.kernel.dispatch(&mut p, &l.store_v.bg, n * kv_dim);
+                st.attention.dispatch(&mut p, &l.attention, n, step.kv_len);
+                l.o.dispatch(&mut p, n);
+                l.residual_attn.kernel.dispatch(&mut p, &l.residual_attn.bg, n * dim);
+                st.norm.dispatch(&mut p, &l.ffn_norm, n);
+                l.gate.dispatch(&mut p, n);
+                l.up.dispatch(&mut p, n);
+                l.swiglu.kernel.dispatch(&mut p, &l.swiglu.bg, n * ffn);
+                l.down.dispatch(&mut p, n);
+                l.residual_ffn.kernel.dispatch(&mut p, &l.residual_ffn.bg, n * dim);
+            }
+            if tail != Tail::None {
+                st.norm.dispatch(&mut p, &st.output_norm, n);
+            }
+            match tail {
+                Tail::Argmax => {
+                    st.output.mv.dispatch(&mut p);
+                    st.argmax.kernel.dispatch(&mut p, &st.argmax.bg);
+                }
+                Tail::Logits => st.output.mv.dispatch(&mut p),
+                Tail::AllLogits => st.output.mm.dispatch(&mut p, n),
+                Tail::None => {}
+            }
+        }
+        if tail == Tail::Argmax {
+            // The chosen token becomes the next step's input without a round trip.
+            enc.copy_buffer_to_buffer(&st.next_token, 0, &st.tokens, 0, 4);
+            enc.copy_buffer_to_buffer(&st.next_token, 0, &st.readback.token, 0, 4);
+        }
+        q.submit([enc.finish()]);
+    }
+
+    fn read_token(&self, st: &GpuState) -> Result<u32> {
+        let bytes = map_read(&self.gpu, &st.readback.token, 4)?;
+        Ok(u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]))
+    }
+
+    fn read_f32(&self, st: &GpuState, src: &wgpu::Buffer, n: usize) -> Result<Vec<f32>> {
+        let bytes = (n * 4) as u64;
+        let mut enc = self.gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("logits") });
+        enc.copy_buffer_to_buffer(src, 0, &st.readback.logits, 0, bytes);
+        self.gpu.queue.submit([enc.finish()]);
+        let raw = map_read(&self.gpu, &st.readback.logits, bytes)?;
+        Ok(raw.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
+    }
+}
+
+/// Map the first `bytes` of a MAP_READ buffer, copy them out, unmap.
+fn map_read(gpu: &super::Gpu, buf: &wgpu::Buffer, bytes: u64) -> Result<Vec<u8>> {
+    let err = |e: String| Error::Gpu { reason: format!("readback: {e}") };
+    let slice = buf.slice(..bytes);
+    let (tx, rx) = std::sync::mpsc::channel();
+    slice.map_async(wgpu::MapMode::Read, move |r| {
+        let _ = tx.send(r);
+    });
+    gpu.device.poll(wgpu::PollType::wait_indefinitely()).map_err(|e| err(e.to_string()))?;
+    rx.recv().map_err(|e| err(e.to_string()))?.map_err(|e| err(e.to_string()))?;
+    let out = slice.get_mapped_range().map_err(|e| err(e.to_string()))?.to_vec();
+    buf.unmap();
+    Ok(out)
+}

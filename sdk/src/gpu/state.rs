@@ -1,0 +1,214 @@
+//! Per-session GPU state: KV cache, activations and every bind group of a
+//! forward call, created once when the session starts and reused each step.
+
+use super::model::GpuModel;
+use super::Gpu;
+use crate::error::{Error, Result};
+use crate::kernels::attention::{Attention, AttentionBinding};
+use crate::kernels::argmax::Argmax;
+use crate::kernels::elementwise::{Elementwise, Op};
+use crate::kernels::embed::Embed;
+use crate::kernels::matmul::MatMul;
+use crate::kernels::matvec::MatVec;
+use crate::kernels::rmsnorm::RmsNorm;
+use crate::kernels::rope::Rope;
+
+/// A weight matrix bound both ways: matvec for decode, matmul for prefill.
+#[derive(Debug)]
+pub(crate) struct Linear {
+    pub mv: MatVec,
+    pub mm: MatMul,
+}
+
+/// A pipeline with its bind group.
+#[derive(Debug)]
+pub(crate) struct Bound<K> {
+    pub kernel: K,
+    pub bg: wgpu::BindGroup,
+}
+
+/// The kernels of one block, bound to this state's buffers.
+#[derive(Debug)]
+pub(crate) struct LayerKernels {
+    pub attn_norm: wgpu::BindGroup,
+    pub q: Linear,
+    pub k: Linear,
+    pub v: Linear,
+    pub bias: Option<[Bound<Elementwise>; 3]>,
+    pub rope_q: wgpu::BindGroup,
+    pub rope_k: wgpu::BindGroup,
+    pub store_k: Bound<Elementwise>,
+    pub store_v: Bound<Elementwise>,
+    pub attention: AttentionBinding,
+    pub o: Linear,
+    pub residual_attn: Bound<Elementwise>,
+    pub ffn_norm: wgpu::BindGroup,
+    pub gate: Linear,
+    pub up: Linear,
+    pub swiglu: Bound<Elementwise>,
+    pub down: Linear,
+    pub residual_ffn: Bound<Elementwise>,
+}
+
+/// Buffers read back to the host.
+#[derive(Debug)]
+pub(crate) struct Readback {
+    pub token: wgpu::Buffer,
+    pub logits: wgpu::Buffer,
+}
+
+/// A session's state on the GPU.
+#[derive(Debug)]
+pub struct GpuState {
+    pub(crate) max_ctx: usize,
+    pub(crate) max_batch: usize,
+    pub(crate) step: wgpu::Buffer,
+    pub(crate) tokens: wgpu::Buffer,
+    pub(crate) next_token: wgpu::Buffer,
+    pub(crate) logits: wgpu::Buffer,
+    pub(crate) all_logits: wgpu::Buffer,
+    pub(crate) embed: Embed,
+    pub(crate) layers: Vec<LayerKernels>,
+    pub(crate) attention: Attention,
+    pub(crate) norm: RmsNorm,
+    pub(crate) rope_q: Rope,
+    pub(crate) rope_k: Rope,
+    pub(crate) output_norm: wgpu::BindGroup,
+    pub(crate) output: Linear,
+    pub(crate) argmax: Bound<Argmax>,
+    pub(crate) readback: Readback,
+    /// Bytes allocated for the KV cache and activations.
+    pub device_bytes: u64,
+}
+
+fn bound<K>(kernel: K, bg: wgpu::BindGroup) -> Bound<K> {
+    Bound { kernel, bg }
+}
+
+fn linear(gpu: &Gpu, m: &super::weights::GpuMatrix, step: &wgpu::Buffer, x: &wgpu::Buffer, out: &wgpu::Buffer) -> Result<Linear> {
+    Ok(Linear { mv: MatVec::new(gpu, m, step, x, out)?, mm: MatMul::new(gpu, m, step, x, out)? })
+}
+
+fn elementwise(gpu: &Gpu, op: Op, width: usize, step: &wgpu::Buffer, a: &wgpu::Buffer, b: &wgpu::Buffer) -> Result<Bound<Elementwise>> {
+    let k = Elementwise::new(gpu, op, width)?;
+    let bg = k.bind(gpu, step, a, b);
+    Ok(bound(k, bg))
+}
+
+impl GpuModel {
+    /// A state holding `max_ctx` positions, prefilling up to `max_batch` tokens per call.
+    pub fn new_state(&self, max_ctx: usize, max_batch: usize) -> Result<GpuState> {
+        let gpu = &*self.gpu;
+        let scope = gpu.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
+        let state = self.build_state(max_ctx.max(1), max_batch.clamp(1, max_ctx.max(1)));
+        if let Some(e) = pollster::block_on(scope.pop()) {
+            let bytes = state.as_ref().map_or(0, |s| s.device_bytes);
+            return Err(Error::GpuOutOfMemory { what: format!("session state ({e})"), bytes });
+        }
+        state
+    }
+
+    fn build_state(&self, max_ctx: usize, max_batch: usize) -> Result<GpuState> {
+        let gpu = &*self.gpu;
+        let c = &self.config;
+        let (dim, q_dim, kv_dim, ffn, vocab) = (c.dim, c.q_dim(), c.kv_dim(), c.ffn_dim, c.vocab_size);
+        let cache_bytes = (max_ctx * kv_dim * 4) as u64;
+        if cache_bytes > gpu.max_binding {
+            return Err(Error::Gpu {
+                reason: format!("a KV cache of {max_ctx} positions needs {cache_bytes} bytes per layer, over the binding limit"),
+            });
+        }
+        let f = |label: &str, n: usize| gpu.buffer(label, (n * 4) as u64);
+        let step = gpu.uniform("step", &crate::kernels::Step::default());
+        let tokens = f("tokens", max_batch);
+        let (x, xb) = (f("x", max_batch * dim), f("xb", max_batch * dim));
+        let (q, k, v, att) = (f("q", max_batch * q_dim), f("k", max_batch * kv_dim), f("v", max_batch * kv_dim), f("att", max_batch * q_dim));
+        let (gate, up) = (f("gate", max_batch * ffn), f("up", max_batch * ffn));
+        let logits = f("logits", vocab);
+        // All-position logits only as many rows as fit one binding.
+        let all_rows = (gpu.max_binding / (vocab as u64 * 4)).clamp(1, max_batch as u64) as usize;
+        let all_logits = f("all_logits", all_rows * vocab);
+        let next_token = f("next_token", 1);
+        let mut device_bytes = [&x, &xb, &q, &k, &v, &att, &gate, &up, &logits, &all_logits].iter().map(|b| b.size()).sum::<u64>();
+        let attention = Attention::new(gpu, c.n_heads, c.n_kv_heads, c.head_dim, max_ctx)?;
+        let norm = RmsNorm::new(gpu, dim, c.rms_eps)?;
+        let rope_q = Rope::new(gpu, c.n_heads, c.head_dim, c.rope_dim, c.rope_layout)?;
+        let rope_k = Rope::new(gpu, c.n_kv_heads, c.head_dim, c.rope_dim, c.rope_layout)?;
+        let mut layers = Vec::with_capacity(self.layers.len());
+        for (i, l) in self.layers.iter().enumerate() {
+            let (kc, vc) = (f(&format!("k_cache.{i}"), max_ctx * kv_dim), f(&format!("v_cache.{i}"), max_ctx * kv_dim));
+            device_bytes += kc.size() + vc.size();
+            let bias = match &l.bias {
+                None => None,
+                Some([bq, bk, bv]) => Some([
+                    elementwise(gpu, Op::BiasAdd, q_dim, &step, &q, bq)?,
+                    elementwise(gpu, Op::BiasAdd, kv_dim, &step, &k, bk)?,
+                    elementwise(gpu, Op::BiasAdd, kv_dim, &step, &v, bv)?,
+                ]),
+            };
+            layers.push(LayerKernels {
+                attn_norm: norm.bind(gpu, &x, &l.attn_norm, &xb),
+                q: linear(gpu, &l.wq, &step, &xb, &q)?,
+                k: linear(gpu, &l.wk, &step, &xb, &k)?,
+                v: linear(gpu, &l.wv, &step, &xb, &v)?,
+                bias,
+                rope_q: rope_q.bind(gpu, &step, &self.inv_freq, &q),
+                rope_k: rope_k.bind(gpu, &step, &self.inv_freq, &k),
+                store_k: elementwise(gpu, Op::StoreAtPos, kv_dim, &step, &kc, &k)?,
+                store_v: elementwise(gpu, Op::StoreAtPos, kv_dim, &step, &vc, &v)?,
+                attention: attention.bind(gpu, &step, &q, &kc, &vc, &att)?,
+                o: linear(gpu, &l.wo, &step, &att, &xb)?,
+                residual_attn: elementwise(gpu, Op::Add, dim, &step, &x, &xb)?,
+                ffn_norm: norm.bind(gpu, &x, &l.ffn_norm, &xb),
+                gate: linear(gpu, &l.w_gate, &step, &xb, &gate)?,
+                up: linear(gpu, &l.w_up, &step, &xb, &up)?,
+                swiglu: elementwise(gpu, Op::SwiGlu, ffn, &step, &gate, &up)?,
+                down: linear(gpu, &l.w_down, &step, &gate, &xb)?,
+                residual_ffn: elementwise(gpu, Op::Add, dim, &step, &x, &xb)?,
+            });
+        }
+        let out_m = self.output_matrix();
+        let argmax = Argmax::new(gpu, vocab)?;
+        let argmax_bg = argmax.bind(gpu, &logits, &next_token);
+        let readback = Readback {
+            token: staging(gpu, "readback.token", 4),
+            logits: staging(gpu, "readback.logits", (all_rows * vocab * 4) as u64),
+        };
+        Ok(GpuState {
+            max_ctx,
+            max_batch,
+            embed: Embed::new(gpu, &self.token_embd, &step, &tokens, &x)?,
+            output_norm: norm.bind(gpu, &x, &self.output_norm, &xb),
+            output: Linear { mv: MatVec::new(gpu, out_m, &step, &xb, &logits)?, mm: MatMul::new(gpu, out_m, &step, &xb, &all_logits)? },
+            argmax: bound(argmax, argmax_bg),
+            readback,
+            layers,
+            attention,
+            norm,
+            rope_q,
+            rope_k,
+            step,
+            tokens,
+            next_token,
+            logits,
+            all_logits,
+            device_bytes,
+        })
+    }
+}
+
+fn staging(gpu: &Gpu, label: &str, size: u64) -> wgpu::Buffer {
+    gpu.device.create_buffer(&wgpu::BufferDescriptor {
+        label: Some(label),
+        size: size.max(4),
+        usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+        mapped_at_creation: false,
+    })
+}
+
+impl GpuState {
+    /// Positions this state can hold.
+    pub fn context_length(&self) -> usize {
+        self.max_ctx
+    }
+}
