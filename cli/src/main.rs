@@ -38,8 +38,10 @@ pub struct InputArgs {
 }
 
 /// Compute backend.
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Backend {
+    /// WGSL compute shaders through wgpu (Vulkan, Metal, DX12, GL).
+    Gpu,
     /// The f32 CPU reference forward pass.
     Cpu,
 }
@@ -87,9 +89,18 @@ enum Command {
         #[arg(long)]
         no_bos: bool,
         /// Compute backend.
-        #[arg(long, value_enum, default_value = "cpu")]
+        #[arg(long, value_enum, default_value = "gpu")]
         backend: Backend,
+        /// GPU adapter by index or name (see `hearth devices`); default: $HEARTH_ADAPTER, else the best one.
+        #[arg(long)]
+        adapter: Option<String>,
         /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the GPU adapters: backend, type, driver, f16 and subgroup support, limits.
+    Devices {
+        /// Print one JSON array.
         #[arg(long)]
         json: bool,
     },
@@ -107,8 +118,11 @@ enum Command {
         #[arg(long, default_value_t = 0.0)]
         temp: f32,
         /// Compute backend.
-        #[arg(long, value_enum, default_value = "cpu")]
+        #[arg(long, value_enum, default_value = "gpu")]
         backend: Backend,
+        /// GPU adapter by index or name (see `hearth devices`); default: $HEARTH_ADAPTER, else the best one.
+        #[arg(long)]
+        adapter: Option<String>,
         /// Print one JSON object.
         #[arg(long)]
         json: bool,
@@ -122,12 +136,15 @@ fn main() -> ExitCode {
         Command::Tokenize { model, text, file, no_bos, json } => {
             commands::tokenize::run(&model, text, file, no_bos, json)
         }
-        Command::Logits { model, input, top, all, no_bos, backend: Backend::Cpu, json } => {
-            commands::logits::run(&model, &input, top, all, no_bos, json)
+        Command::Logits { model, input, top, all, no_bos, backend, adapter, json } => {
+            let a = commands::logits::LogitsArgs { top, all, no_bos, backend, adapter, json };
+            commands::logits::run(&model, &input, a)
         }
-        Command::Run { model, prompt, n, temp, backend: Backend::Cpu, json } => {
-            commands::generate::run(&model, &prompt, n, temp, json)
+        Command::Run { model, prompt, n, temp, backend, adapter, json } => {
+            let r = commands::generate::RunArgs { prompt: &prompt, n, temp, backend, adapter, json };
+            commands::generate::run(&model, &r)
         }
+        Command::Devices { json } => commands::devices::run(json),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

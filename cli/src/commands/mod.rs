@@ -1,5 +1,7 @@
 //! One module per subcommand, plus what they share.
 
+pub mod backend;
+pub mod devices;
 pub mod generate;
 pub mod info;
 pub mod logits;

@@ -140,7 +140,7 @@ impl GpuModel {
             match tail {
                 Tail::Argmax => {
                     st.output.mv.dispatch(&mut p);
-                    st.argmax.kernel.dispatch(&mut p, &st.argmax.bg);
+                    st.argmax.dispatch(&mut p, &st.argmax_bind);
                 }
                 Tail::Logits => st.output.mv.dispatch(&mut p),
                 Tail::AllLogits => st.output.mm.dispatch(&mut p, n),

@@ -5,7 +5,7 @@ use super::model::GpuModel;
 use super::Gpu;
 use crate::error::{Error, Result};
 use crate::kernels::attention::{Attention, AttentionBinding};
-use crate::kernels::argmax::Argmax;
+use crate::kernels::argmax::{Argmax, SelectBinding};
 use crate::kernels::elementwise::{Elementwise, Op};
 use crate::kernels::embed::Embed;
 use crate::kernels::matmul::MatMul;
@@ -75,7 +75,8 @@ pub struct GpuState {
     pub(crate) rope_k: Rope,
     pub(crate) output_norm: wgpu::BindGroup,
     pub(crate) output: Linear,
-    pub(crate) argmax: Bound<Argmax>,
+    pub(crate) argmax: Argmax,
+    pub(crate) argmax_bind: SelectBinding,
     pub(crate) readback: Readback,
     /// Bytes allocated for the KV cache and activations.
     pub device_bytes: u64,
@@ -180,7 +181,8 @@ impl GpuModel {
             embed: Embed::new(gpu, &self.token_embd, &step, &tokens, &x)?,
             output_norm: norm.bind(gpu, &x, &self.output_norm, &xb),
             output: Linear { mv: MatVec::new(gpu, out_m, &step, &xb, &logits)?, mm: MatMul::new(gpu, out_m, &step, &xb, &all_logits)? },
-            argmax: bound(argmax, argmax_bg),
+            argmax,
+            argmax_bind: argmax_bg,
             readback,
             layers,
             attention,

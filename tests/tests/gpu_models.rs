@@ -1,0 +1,114 @@
+//! The GPU engine end to end: stories260K greedy tokens against reference.json,
+//! tiny random Llama/Llama 3/Qwen2 logits against transformers, quantized files
+//! against the CPU reference, the split-binding path and chunked prefill.
+
+use hearth::gpu::{DeviceOptions, Gpu, GpuModel};
+use hearth::model::CpuState;
+use hearth::{Model, ModelSource};
+use hearth_tests::{fixtures, read_json, shared_models, test_gpu_with};
+use std::path::Path;
+use std::sync::Arc;
+
+fn ids(v: &serde_json::Value) -> Vec<u32> {
+    v.as_array().unwrap().iter().map(|t| t.as_u64().unwrap() as u32).collect()
+}
+
+fn matrix(v: &serde_json::Value) -> Vec<Vec<f32>> {
+    v.as_array().unwrap().iter().map(|r| r.as_array().unwrap().iter().map(|x| x.as_f64().unwrap() as f32).collect()).collect()
+}
+
+fn max_diff(a: &[Vec<f32>], b: &[Vec<f32>]) -> f32 {
+    assert_eq!(a.len(), b.len());
+    a.iter().flatten().zip(b.iter().flatten()).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
+}
+
+fn load(path: &Path) -> Model {
+    Model::load(&ModelSource::open(path).unwrap()).unwrap()
+}
+
+/// Greedy tokens on the GPU: argmax on the device, token fed back on the device.
+fn greedy(gpu: &Arc<Gpu>, path: &Path, prompt: &[u32], n: usize, batch: usize) -> Vec<u32> {
+    let model = GpuModel::upload(gpu.clone(), &load(path)).unwrap();
+    let mut st = model.new_state(prompt.len() + n, batch).unwrap();
+    let mut out = vec![model.forward_greedy(&mut st, prompt, 0).unwrap()];
+    while out.len() < n {
+        out.push(model.decode_next(&mut st, prompt.len() + out.len() - 1).unwrap());
+    }
+    out
+}
+
+fn gpus() -> Vec<Arc<Gpu>> {
+    let plain = DeviceOptions { disable_f16: true, disable_subgroups: true, ..Default::default() };
+    [DeviceOptions::default(), plain].iter().filter_map(test_gpu_with).map(Arc::new).collect()
+}
+
+#[test]
+fn stories260k_greedy_tokens_match_reference() {
+    let Some(models) = shared_models() else { return };
+    let dir = models.join("stories260K");
+    let r = read_json(&dir.join("reference.json"));
+    let prompt = ids(&r["prompt_tokens_with_bos"]);
+    for gpu in gpus() {
+        for (file, entry) in r["files"].as_object().unwrap() {
+            let want = ids(&entry["greedy_tokens"]);
+            assert_eq!(greedy(&gpu, &dir.join(file), &prompt, want.len(), 64), want, "{file} on {}", gpu.summary.name);
+        }
+        let want = ids(&r["files"]["stories260K-F32.gguf"]["greedy_tokens"]);
+        assert_eq!(greedy(&gpu, &dir.join("hf"), &prompt, want.len(), 64), want, "hf/");
+    }
+}
+
+#[test]
+fn tiny_models_match_transformers_and_the_cpu_reference() {
+    for gpu in gpus() {
+        for name in ["llama-tiny", "llama3-tiny", "qwen2-tiny"] {
+            let dir = fixtures().join("tiny").join(name);
+            let r = read_json(&dir.join("reference.json"));
+            let tokens = ids(&r["tokens"]);
+            let f32_paths = [dir.join("hf"), dir.join(format!("{name}-F32.gguf"))];
+            for path in &f32_paths {
+                // Prefill in chunks of 5 (not a multiple of anything) vs one batch.
+                for batch in [5, 64] {
+                    let model = GpuModel::upload(gpu.clone(), &load(path)).unwrap();
+                    let mut st = model.new_state(tokens.len(), batch).unwrap();
+                    let got = model.forward_all(&mut st, &tokens, 0).unwrap();
+                    let diff = max_diff(&got, &matrix(&r["logits"]));
+                    assert!(diff < 1e-3, "{} batch {batch}: max-abs {diff} vs transformers", path.display());
+                }
+                assert_eq!(greedy(&gpu, path, &tokens, 8, 64), ids(&r["greedy"]), "{}", path.display());
+            }
+            // Q8_0: the GPU must agree with the CPU reference on the same file as
+            // closely as the CPU agrees with transformers-on-dequantized-weights.
+            let q8 = dir.join(format!("{name}-Q8_0.gguf"));
+            let cpu_model = load(&q8);
+            let mut cs = CpuState::new(&cpu_model, tokens.len());
+            let cpu = cpu_model.forward_all(&mut cs, &tokens, 0).unwrap();
+            let model = GpuModel::upload(gpu.clone(), &cpu_model).unwrap();
+            let mut st = model.new_state(tokens.len(), 64).unwrap();
+            let got = model.forward_all(&mut st, &tokens, 0).unwrap();
+            let cpu_vs_hf = max_diff(&cpu, &matrix(&r["q8_0"]["logits"]));
+            let gpu_vs_cpu = max_diff(&got, &cpu);
+            assert!(gpu_vs_cpu < 1e-3_f32.max(2.0 * cpu_vs_hf), "{name} Q8_0: GPU vs CPU {gpu_vs_cpu}");
+            assert_eq!(greedy(&gpu, &q8, &tokens, 8, 64), ids(&r["q8_0"]["greedy"]), "{name} Q8_0");
+        }
+    }
+}
+
+#[test]
+fn split_bindings_give_the_same_tokens() {
+    let Some(models) = shared_models() else { return };
+    let dir = models.join("stories260K");
+    let r = read_json(&dir.join("reference.json"));
+    let prompt = ids(&r["prompt_tokens_with_bos"]);
+    // 8 KiB bindings: the 512×64 embedding (and output) splits into many chunks.
+    let Some(gpu) = test_gpu_with(&DeviceOptions { max_binding_override: Some(8192), ..Default::default() }) else {
+        return;
+    };
+    let gpu = Arc::new(gpu);
+    for file in ["stories260K-F32.gguf", "stories260K-Q8_0.gguf"] {
+        let model = GpuModel::upload(gpu.clone(), &load(&dir.join(file))).unwrap();
+        assert!(model.token_embd.chunks.len() > 1, "{file}: embedding not split");
+        let want = ids(&r["files"][file]["greedy_tokens"]);
+        assert_eq!(greedy(&gpu, &dir.join(file), &prompt, want.len(), 3), want, "{file} split");
+    }
+}
