@@ -8,11 +8,14 @@
 //! weight-type accessors (`dtype_<type>.wgsl`) and the kernel body. Sizes are
 //! `override` constants set when the pipeline is created.
 
+pub mod argmax;
+pub mod attention;
 pub mod elementwise;
 pub mod embed;
 pub mod matmul;
 pub mod matvec;
 pub mod rmsnorm;
+pub mod rope;
 
 use crate::error::{Error, Result};
 use crate::gpu::Gpu;
@@ -168,6 +171,13 @@ pub fn all_sources(variant: Variant) -> Vec<(String, String)> {
         v.push((format!("matmul {ty:?}"), matmul::source(ty, variant)));
         v.push((format!("embed {ty:?}"), embed::source(ty, variant)));
     }
+    v.push(("rope".into(), rope::source(variant)));
+    let [split, combine, prefill] = attention::sources(variant);
+    v.push(("attention".into(), split));
+    v.push(("attention_combine".into(), combine));
+    v.push(("attention_prefill".into(), prefill));
+    v.push(("argmax logits".into(), argmax::source(variant, false)));
+    v.push(("argmax pairs".into(), argmax::source(variant, true)));
     v
 }
 

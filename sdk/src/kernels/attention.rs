@@ -1,0 +1,293 @@
+//! Grouped-query causal attention over a per-layer KV cache.
+//!
+//! Decode (one token) uses split-K "flash decoding": `shaders/attention.wgsl`
+//! cuts the keys into chunks of [`DECODE_CHUNK`], one workgroup per (chunk,
+//! head) writing a partial (max, sum, weighted V), and
+//! `shaders/attention_combine.wgsl` merges them per head. Prefill (several
+//! tokens) uses `shaders/attention_prefill.wgsl`: tiles of query tokens walk
+//! tiles of [`PREFILL_KEYS`] keys with an online softmax, one dispatch per
+//! range of [`prefill_range`] keys, the row state parked in global memory
+//! between ranges.
+//!
+//! Both paths bound the loop iterations of every invocation whatever the
+//! context length: llvmpipe (lavapipe) silently ends an invocation after
+//! 65535 loop iterations summed over all its loops.
+
+use super::{bind, compose, pipeline, reduce_workgroup, Variant};
+use crate::error::{Error, Result};
+use crate::gpu::Gpu;
+use wgpu::util::DeviceExt;
+
+/// WGSL body of the decode pass over key chunks.
+pub const SOURCE: &str = include_str!("../../../shaders/attention.wgsl");
+/// WGSL body of the decode combine pass.
+pub const COMBINE: &str = include_str!("../../../shaders/attention_combine.wgsl");
+/// WGSL body of the prefill kernel.
+pub const PREFILL: &str = include_str!("../../../shaders/attention_prefill.wgsl");
+
+/// Keys per workgroup in the decode pass.
+pub const DECODE_CHUNK: u32 = 128;
+/// Keys per tile in the prefill kernel (`BK` in the shader).
+pub const PREFILL_KEYS: u32 = 16;
+
+/// Composed sources: the decode pass, the combine pass, the prefill kernel.
+pub fn sources(variant: Variant) -> [String; 3] {
+    [compose(variant, true, &[SOURCE]), compose(variant, true, &[COMBINE]), compose(variant, false, &[PREFILL])]
+}
+
+/// Query tokens per prefill workgroup: 16, fewer for wide heads so the
+/// accumulators (BQ × head_dim f32) stay within 8 KiB of workgroup memory.
+pub fn prefill_queries(head_dim: usize) -> u32 {
+    (2048 / head_dim.max(1)).clamp(1, 16) as u32
+}
+
+/// Keys per prefill dispatch. llvmpipe ends a shader invocation after 65535
+/// loop iterations in total (all loops together, silently); with 64
+/// invocations a 16-key tile costs each about 300 iterations at any head
+/// width up to 512, so 1024 keys stay near 20 000. Wider heads get shorter
+/// ranges.
+pub fn prefill_range(head_dim: usize) -> u32 {
+    if head_dim <= 512 {
+        1024
+    } else {
+        256
+    }
+}
+
+/// Invocations per prefill workgroup, in every variant: the kernel uses no
+/// reductions, and more invocations mean fewer loop iterations each.
+const PREFILL_WG: u32 = 64;
+
+/// Attention pipelines for one layer shape, and the scratch every binding of
+/// them shares (layers run one after another, so one copy serves them all).
+#[derive(Debug)]
+pub struct Attention {
+    split: wgpu::ComputePipeline,
+    combine: wgpu::ComputePipeline,
+    prefill: wgpu::ComputePipeline,
+    n_heads: u32,
+    max_chunks: u32,
+    bq: u32,
+    range: u32,
+    /// Decode partials: `n_heads × max_chunks × (head_dim + 2)` f32.
+    partials: wgpu::Buffer,
+    /// Prefill row state between ranges: `max_ctx × n_heads × 2` f32.
+    stats: wgpu::Buffer,
+    /// The first key of each prefill range, one uniform slice per range.
+    ranges: wgpu::Buffer,
+    range_stride: u64,
+    n_ranges: u32,
+}
+
+/// One attention call site's bind groups, made once and reused for every call.
+#[derive(Debug)]
+pub struct AttentionBinding {
+    split: wgpu::BindGroup,
+    combine: wgpu::BindGroup,
+    /// One per key range.
+    prefill: Vec<wgpu::BindGroup>,
+}
+
+impl Attention {
+    /// Build for `n_heads` query heads sharing `n_kv_heads` KV heads of
+    /// `head_dim`, over a cache of `max_ctx` positions.
+    pub fn new(gpu: &Gpu, n_heads: usize, n_kv_heads: usize, head_dim: usize, max_ctx: usize) -> Result<Self> {
+        if n_heads == 0 || n_kv_heads == 0 || n_heads % n_kv_heads != 0 || head_dim == 0 || max_ctx == 0 {
+            return Err(Error::InvalidArgument {
+                reason: format!(
+                    "attention: {n_heads} heads over {n_kv_heads} KV heads of {head_dim} with context {max_ctx}"
+                ),
+            });
+        }
+        let v = Variant::of(gpu);
+        let wg = f64::from(reduce_workgroup(gpu, v));
+        let max_chunks = (max_ctx as u32).div_ceil(DECODE_CHUNK);
+        let bq = prefill_queries(head_dim);
+        let range = prefill_range(head_dim);
+        let scale = f64::from(1.0 / (head_dim as f32).sqrt());
+        let [split_src, combine_src, prefill_src] = sources(v);
+        let shape = [
+            ("N_HEADS", n_heads as f64),
+            ("HEAD_DIM", head_dim as f64),
+            ("GROUP", (n_heads / n_kv_heads) as f64),
+            ("KV_STRIDE", (n_kv_heads * head_dim) as f64),
+            ("SCALE", scale),
+        ];
+        let chunking = [("CHUNK", f64::from(DECODE_CHUNK)), ("MAX_CHUNKS", f64::from(max_chunks)), ("WG", wg)];
+        let split = pipeline(gpu, "attention split", &split_src, &[&shape[..], &chunking[..]].concat())?;
+        let combine = pipeline(
+            gpu,
+            "attention combine",
+            &combine_src,
+            &[&[("HEAD_DIM", head_dim as f64)][..], &chunking[..]].concat(),
+        )?;
+        let tiling = [("BQ", f64::from(bq)), ("RANGE", f64::from(range)), ("WG", f64::from(PREFILL_WG))];
+        let prefill = pipeline(gpu, "attention prefill", &prefill_src, &[&shape[..], &tiling[..]].concat())?;
+
+        let sized = |what: &str, bytes: u64| -> Result<wgpu::Buffer> {
+            if bytes > gpu.max_binding {
+                return Err(Error::GpuOutOfMemory { what: what.into(), bytes });
+            }
+            Ok(gpu.buffer(what, bytes))
+        };
+        // + 4: the combine pass reads dims in fours, the last four may run past the end.
+        let partials =
+            sized("attention partials", (n_heads as u64 * u64::from(max_chunks) * (head_dim as u64 + 2) + 4) * 4)?;
+        let stats = sized("attention stats", max_ctx as u64 * n_heads as u64 * 8)?;
+        let n_ranges = (max_ctx as u32).div_ceil(range);
+        let range_stride = u64::from(gpu.device.limits().min_uniform_buffer_offset_alignment).max(16);
+        let mut starts = vec![0u8; (u64::from(n_ranges) * range_stride) as usize];
+        for r in 0..n_ranges {
+            let at = (u64::from(r) * range_stride) as usize;
+            starts[at..at + 4].copy_from_slice(&(r * range).to_le_bytes());
+        }
+        let ranges = gpu.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: Some("attention ranges"),
+            contents: &starts,
+            usage: wgpu::BufferUsages::UNIFORM,
+        });
+        Ok(Attention {
+            split,
+            combine,
+            prefill,
+            n_heads: n_heads as u32,
+            max_chunks,
+            bq,
+            range,
+            partials,
+            stats,
+            ranges,
+            range_stride,
+            n_ranges,
+        })
+    }
+
+    /// Bind the step uniform, the queries (`tokens × n_heads × head_dim`), the
+    /// layer's caches (`max_ctx × n_kv_heads × head_dim` each) and the output
+    /// (`tokens × n_heads × head_dim`, a buffer other than `q`). Bindings of
+    /// one `Attention` share its scratch, so their calls must not overlap
+    /// (calls recorded in order, as layers are, never do).
+    pub fn bind(
+        &self,
+        gpu: &Gpu,
+        step: &wgpu::Buffer,
+        q: &wgpu::Buffer,
+        k_cache: &wgpu::Buffer,
+        v_cache: &wgpu::Buffer,
+        out: &wgpu::Buffer,
+    ) -> Result<AttentionBinding> {
+        if q == out {
+            // wgpu would only object when the pass runs (read-only and
+            // read-write use of one buffer in a dispatch).
+            return Err(Error::InvalidArgument { reason: "attention: q and out must be different buffers".into() });
+        }
+        let scope = gpu.device.push_error_scope(wgpu::ErrorFilter::Validation);
+        let split = bind(
+            gpu,
+            &self.split,
+            "attention split",
+            &[
+                step.as_entire_binding(),
+                q.as_entire_binding(),
+                k_cache.as_entire_binding(),
+                v_cache.as_entire_binding(),
+                self.partials.as_entire_binding(),
+            ],
+        );
+        let combine = bind(
+            gpu,
+            &self.combine,
+            "attention combine",
+            &[step.as_entire_binding(), self.partials.as_entire_binding(), out.as_entire_binding()],
+        );
+        let prefill = (0..self.n_ranges)
+            .map(|r| {
+                let range = wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+                    buffer: &self.ranges,
+                    offset: u64::from(r) * self.range_stride,
+                    size: wgpu::BufferSize::new(16),
+                });
+                bind(
+                    gpu,
+                    &self.prefill,
+                    "attention prefill",
+                    &[
+                        step.as_entire_binding(),
+                        q.as_entire_binding(),
+                        k_cache.as_entire_binding(),
+                        v_cache.as_entire_binding(),
+                        out.as_entire_binding(),
+                        self.stats.as_entire_binding(),
+                        range,
+                    ],
+                )
+            })
+            .collect();
+        if let Some(e) = pollster::block_on(scope.pop()) {
+            return Err(Error::Gpu { reason: format!("attention bind: {e}") });
+        }
+        Ok(AttentionBinding { split, combine, prefill })
+    }
+
+    /// Record attention for `tokens` query tokens with `kv_len` = pos + tokens
+    /// cache positions filled (both as the step uniform says).
+    pub fn dispatch(&self, pass: &mut wgpu::ComputePass<'_>, b: &AttentionBinding, tokens: u32, kv_len: u32) {
+        if tokens == 0 {
+            return;
+        }
+        if tokens == 1 {
+            let chunks = kv_len.div_ceil(DECODE_CHUNK).clamp(1, self.max_chunks);
+            pass.set_pipeline(&self.split);
+            pass.set_bind_group(0, &b.split, &[]);
+            pass.dispatch_workgroups(chunks, self.n_heads, 1);
+            pass.set_pipeline(&self.combine);
+            pass.set_bind_group(0, &b.combine, &[]);
+            pass.dispatch_workgroups(self.n_heads, 1, 1);
+        } else {
+            pass.set_pipeline(&self.prefill);
+            let ranges = kv_len.div_ceil(self.range).clamp(1, self.n_ranges) as usize;
+            for bg in b.prefill.iter().take(ranges) {
+                pass.set_bind_group(0, bg, &[]);
+                pass.dispatch_workgroups(tokens.div_ceil(self.bq), self.n_heads, 1);
+            }
+        }
+    }
+}
+
+/// CPU reference: plain loops as in the reference forward pass. Query token t
+/// (position `pos0 + t`) attends to cache positions `0..=pos0 + t`; caches are
+/// `positions × n_kv_heads × head_dim`.
+#[allow(clippy::too_many_arguments)]
+pub fn reference(
+    q: &[f32],
+    k_cache: &[f32],
+    v_cache: &[f32],
+    n_heads: usize,
+    n_kv_heads: usize,
+    head_dim: usize,
+    pos0: usize,
+    tokens: usize,
+) -> Vec<f32> {
+    let group = n_heads / n_kv_heads;
+    let kv_dim = n_kv_heads * head_dim;
+    let scale = 1.0 / (head_dim as f32).sqrt();
+    let mut out = vec![0.0; tokens * n_heads * head_dim];
+    for t in 0..tokens {
+        let pos = pos0 + t;
+        for h in 0..n_heads {
+            let kv_off = (h / group) * head_dim;
+            let qh = &q[(t * n_heads + h) * head_dim..][..head_dim];
+            let mut scores: Vec<f32> = (0..=pos)
+                .map(|j| crate::model::cpu::dot(qh, &k_cache[j * kv_dim + kv_off..][..head_dim]) * scale)
+                .collect();
+            crate::model::cpu::softmax(&mut scores);
+            let o = &mut out[(t * n_heads + h) * head_dim..][..head_dim];
+            for (j, &p) in scores.iter().enumerate() {
+                for (o, &v) in o.iter_mut().zip(&v_cache[j * kv_dim + kv_off..][..head_dim]) {
+                    *o += p * v;
+                }
+            }
+        }
+    }
+    out
+}
