@@ -14,7 +14,11 @@ fn ids(v: &serde_json::Value) -> Vec<u32> {
 }
 
 fn matrix(v: &serde_json::Value) -> Vec<Vec<f32>> {
-    v.as_array().unwrap().iter().map(|r| r.as_array().unwrap().iter().map(|x| x.as_f64().unwrap() as f32).collect()).collect()
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_array().unwrap().iter().map(|x| x.as_f64().unwrap() as f32).collect())
+        .collect()
 }
 
 fn max_diff(a: &[Vec<f32>], b: &[Vec<f32>]) -> f32 {
@@ -73,6 +77,11 @@ fn tiny_models_match_transformers_and_the_cpu_reference() {
                     let mut st = model.new_state(tokens.len(), batch).unwrap();
                     let got = model.forward_all(&mut st, &tokens, 0).unwrap();
                     let diff = max_diff(&got, &matrix(&r["logits"]));
+                    eprintln!(
+                        "{} batch {batch} on {}: max-abs {diff:.2e} vs transformers",
+                        path.display(),
+                        gpu.summary.name
+                    );
                     assert!(diff < 1e-3, "{} batch {batch}: max-abs {diff} vs transformers", path.display());
                 }
                 assert_eq!(greedy(&gpu, path, &tokens, 8, 64), ids(&r["greedy"]), "{}", path.display());
@@ -88,6 +97,7 @@ fn tiny_models_match_transformers_and_the_cpu_reference() {
             let got = model.forward_all(&mut st, &tokens, 0).unwrap();
             let cpu_vs_hf = max_diff(&cpu, &matrix(&r["q8_0"]["logits"]));
             let gpu_vs_cpu = max_diff(&got, &cpu);
+            eprintln!("{name} Q8_0: GPU vs CPU {gpu_vs_cpu:.2e}, CPU vs transformers {cpu_vs_hf:.2e}");
             assert!(gpu_vs_cpu < 1e-3_f32.max(2.0 * cpu_vs_hf), "{name} Q8_0: GPU vs CPU {gpu_vs_cpu}");
             assert_eq!(greedy(&gpu, &q8, &tokens, 8, 64), ids(&r["q8_0"]["greedy"]), "{name} Q8_0");
         }

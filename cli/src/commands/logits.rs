@@ -1,18 +1,22 @@
 //! `hearth logits`: raw next-token logits, for comparing against other engines.
 
-use crate::{InputArgs, ModelArgs};
+use super::backend::Runner;
+use crate::{Backend, InputArgs, ModelArgs};
 use anyhow::Result;
-use hearth::model::CpuState;
 use serde_json::json;
 
-pub fn run(
-    args: &ModelArgs,
-    input: &InputArgs,
-    top: Option<usize>,
-    all: bool,
-    no_bos: bool,
-    as_json: bool,
-) -> Result<()> {
+/// How `hearth logits` runs.
+pub struct LogitsArgs {
+    pub top: Option<usize>,
+    pub all: bool,
+    pub no_bos: bool,
+    pub backend: Backend,
+    pub adapter: Option<String>,
+    pub json: bool,
+}
+
+pub fn run(args: &ModelArgs, input: &InputArgs, a: LogitsArgs) -> Result<()> {
+    let LogitsArgs { top, all, no_bos, backend, adapter, json: as_json } = a;
     let (src, model) = super::load(args)?;
     let tokens = match (&input.prompt, &input.tokens) {
         (Some(p), _) => super::tokenizer(&src, args)?.encode(p, !no_bos)?,
@@ -20,9 +24,9 @@ pub fn run(
         (None, None) => anyhow::bail!("give --prompt or --tokens"),
     };
     anyhow::ensure!(!tokens.is_empty(), "no tokens to run");
-    let mut state = CpuState::new(&model, tokens.len());
-    let rows =
-        if all { model.forward_all(&mut state, &tokens, 0)? } else { vec![model.forward(&mut state, &tokens, 0)?] };
+    anyhow::ensure!(tokens.len() <= model.config.context_length, "more tokens than the model's context");
+    let mut runner = Runner::new(backend, adapter, model, tokens.len())?;
+    let rows = if all { runner.logits_all(&tokens, 0)? } else { vec![runner.logits(&tokens, 0)?] };
     let tops: Vec<Vec<(u32, f32)>> = rows.iter().map(|r| top_n(r, top.unwrap_or(0))).collect();
     if as_json {
         let mut out = json!({ "tokens": tokens });

@@ -54,7 +54,7 @@ fn summarize(index: usize, a: &wgpu::Adapter) -> AdapterSummary {
         driver: format!("{} {}", info.driver, info.driver_info).trim().to_string(),
         shader_f16: f.contains(wgpu::Features::SHADER_F16),
         subgroups: f.contains(wgpu::Features::SUBGROUP),
-        max_storage_binding: u64::from(l.max_storage_buffer_binding_size),
+        max_storage_binding: l.max_storage_buffer_binding_size,
         max_buffer_size: l.max_buffer_size,
         max_workgroup_storage: l.max_compute_workgroup_storage_size,
         max_storage_buffers_per_stage: l.max_storage_buffers_per_shader_stage,

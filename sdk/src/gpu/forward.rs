@@ -105,9 +105,11 @@ impl GpuModel {
             q.write_buffer(&st.tokens, 0, bytemuck::cast_slice(t));
         }
         let c = &self.config;
-        let mut enc = self.gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("forward") });
+        let mut enc =
+            self.gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("forward") });
         {
-            let mut p = enc.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("forward"), timestamp_writes: None });
+            let mut p =
+                enc.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("forward"), timestamp_writes: None });
             st.embed.dispatch(&mut p, n);
             let (dim, q_dim, kv_dim, ffn) = (c.dim as u32, c.q_dim() as u32, c.kv_dim() as u32, c.ffn_dim as u32);
             for l in &st.layers {

@@ -4,8 +4,8 @@
 use super::model::GpuModel;
 use super::Gpu;
 use crate::error::{Error, Result};
-use crate::kernels::attention::{Attention, AttentionBinding};
 use crate::kernels::argmax::{Argmax, SelectBinding};
+use crate::kernels::attention::{Attention, AttentionBinding};
 use crate::kernels::elementwise::{Elementwise, Op};
 use crate::kernels::embed::Embed;
 use crate::kernels::matmul::MatMul;
@@ -86,11 +86,24 @@ fn bound<K>(kernel: K, bg: wgpu::BindGroup) -> Bound<K> {
     Bound { kernel, bg }
 }
 
-fn linear(gpu: &Gpu, m: &super::weights::GpuMatrix, step: &wgpu::Buffer, x: &wgpu::Buffer, out: &wgpu::Buffer) -> Result<Linear> {
+fn linear(
+    gpu: &Gpu,
+    m: &super::weights::GpuMatrix,
+    step: &wgpu::Buffer,
+    x: &wgpu::Buffer,
+    out: &wgpu::Buffer,
+) -> Result<Linear> {
     Ok(Linear { mv: MatVec::new(gpu, m, step, x, out)?, mm: MatMul::new(gpu, m, step, x, out)? })
 }
 
-fn elementwise(gpu: &Gpu, op: Op, width: usize, step: &wgpu::Buffer, a: &wgpu::Buffer, b: &wgpu::Buffer) -> Result<Bound<Elementwise>> {
+fn elementwise(
+    gpu: &Gpu,
+    op: Op,
+    width: usize,
+    step: &wgpu::Buffer,
+    a: &wgpu::Buffer,
+    b: &wgpu::Buffer,
+) -> Result<Bound<Elementwise>> {
     let k = Elementwise::new(gpu, op, width)?;
     let bg = k.bind(gpu, step, a, b);
     Ok(bound(k, bg))
@@ -116,21 +129,29 @@ impl GpuModel {
         let cache_bytes = (max_ctx * kv_dim * 4) as u64;
         if cache_bytes > gpu.max_binding {
             return Err(Error::Gpu {
-                reason: format!("a KV cache of {max_ctx} positions needs {cache_bytes} bytes per layer, over the binding limit"),
+                reason: format!(
+                    "a KV cache of {max_ctx} positions needs {cache_bytes} bytes per layer, over the binding limit"
+                ),
             });
         }
         let f = |label: &str, n: usize| gpu.buffer(label, (n * 4) as u64);
         let step = gpu.uniform("step", &crate::kernels::Step::default());
         let tokens = f("tokens", max_batch);
         let (x, xb) = (f("x", max_batch * dim), f("xb", max_batch * dim));
-        let (q, k, v, att) = (f("q", max_batch * q_dim), f("k", max_batch * kv_dim), f("v", max_batch * kv_dim), f("att", max_batch * q_dim));
+        let (q, k, v, att) = (
+            f("q", max_batch * q_dim),
+            f("k", max_batch * kv_dim),
+            f("v", max_batch * kv_dim),
+            f("att", max_batch * q_dim),
+        );
         let (gate, up) = (f("gate", max_batch * ffn), f("up", max_batch * ffn));
         let logits = f("logits", vocab);
         // All-position logits only as many rows as fit one binding.
         let all_rows = (gpu.max_binding / (vocab as u64 * 4)).clamp(1, max_batch as u64) as usize;
         let all_logits = f("all_logits", all_rows * vocab);
         let next_token = f("next_token", 1);
-        let mut device_bytes = [&x, &xb, &q, &k, &v, &att, &gate, &up, &logits, &all_logits].iter().map(|b| b.size()).sum::<u64>();
+        let mut device_bytes =
+            [&x, &xb, &q, &k, &v, &att, &gate, &up, &logits, &all_logits].iter().map(|b| b.size()).sum::<u64>();
         let attention = Attention::new(gpu, c.n_heads, c.n_kv_heads, c.head_dim, max_ctx)?;
         let norm = RmsNorm::new(gpu, dim, c.rms_eps)?;
         let rope_q = Rope::new(gpu, c.n_heads, c.head_dim, c.rope_dim, c.rope_layout)?;
@@ -180,7 +201,10 @@ impl GpuModel {
             max_batch,
             embed: Embed::new(gpu, &self.token_embd, &step, &tokens, &x)?,
             output_norm: norm.bind(gpu, &x, &self.output_norm, &xb),
-            output: Linear { mv: MatVec::new(gpu, out_m, &step, &xb, &logits)?, mm: MatMul::new(gpu, out_m, &step, &xb, &all_logits)? },
+            output: Linear {
+                mv: MatVec::new(gpu, out_m, &step, &xb, &logits)?,
+                mm: MatMul::new(gpu, out_m, &step, &xb, &all_logits)?,
+            },
             argmax,
             argmax_bind: argmax_bg,
             readback,

@@ -39,7 +39,12 @@ impl MatVec {
                 gpu,
                 &p,
                 "matvec",
-                &[c.buffer.as_entire_binding(), x.as_entire_binding(), out.as_entire_binding()],
+                &[
+                    step.as_entire_binding(),
+                    c.buffer.as_entire_binding(),
+                    x.as_entire_binding(),
+                    out.as_entire_binding(),
+                ],
             );
             parts.push((p, bg, c.rows as u32));
         }
