@@ -134,6 +134,22 @@ fn info_tokenize_and_top_logits() {
 }
 
 #[test]
+fn devices_lists_adapters() {
+    let out = hearth(&["devices", "--json"]);
+    assert!(out.status.success());
+    let list: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let list = list.as_array().unwrap();
+    if std::env::var("HEARTH_REQUIRE_GPU").is_ok_and(|v| v == "1") {
+        assert!(!list.is_empty(), "no adapters");
+    }
+    for a in list {
+        for key in ["name", "backend", "device_type", "driver", "shader_f16", "subgroups", "max_storage_binding"] {
+            assert!(!a[key].is_null(), "{key} missing");
+        }
+    }
+}
+
+#[test]
 fn bad_input_exits_non_zero_without_panicking() {
     let dir = std::env::temp_dir().join(format!("hearth-cli-test-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

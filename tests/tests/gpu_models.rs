@@ -105,6 +105,23 @@ fn tiny_models_match_transformers_and_the_cpu_reference() {
 }
 
 #[test]
+fn stories260k_on_the_gl_backend() {
+    // wgpu's GL backend (Mesa llvmpipe through EGL here): no f16, no subgroups.
+    let Some(models) = shared_models() else { return };
+    let opts = DeviceOptions { backends: Some(wgpu::Backends::GL), ..Default::default() };
+    let Some(gpu) = test_gpu_with(&opts) else { return };
+    assert_eq!(gpu.summary.backend, "Gl");
+    let gpu = Arc::new(gpu);
+    let dir = models.join("stories260K");
+    let r = read_json(&dir.join("reference.json"));
+    let prompt = ids(&r["prompt_tokens_with_bos"]);
+    for (file, entry) in r["files"].as_object().unwrap() {
+        let want = ids(&entry["greedy_tokens"]);
+        assert_eq!(greedy(&gpu, &dir.join(file), &prompt, want.len(), 64), want, "{file} on GL");
+    }
+}
+
+#[test]
 fn split_bindings_give_the_same_tokens() {
     let Some(models) = shared_models() else { return };
     let dir = models.join("stories260K");

@@ -37,8 +37,12 @@ pub struct AdapterSummary {
     pub max_storage_buffers_per_stage: u32,
 }
 
-fn instance() -> wgpu::Instance {
-    wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env())
+fn instance(backends: Option<wgpu::Backends>) -> wgpu::Instance {
+    let mut desc = wgpu::InstanceDescriptor::new_without_display_handle_from_env();
+    if let Some(b) = backends {
+        desc.backends = b;
+    }
+    wgpu::Instance::new(desc)
 }
 
 fn summarize(index: usize, a: &wgpu::Adapter) -> AdapterSummary {
@@ -63,7 +67,7 @@ fn summarize(index: usize, a: &wgpu::Adapter) -> AdapterSummary {
 
 /// Every adapter wgpu can see with the backends allowed by `WGPU_BACKEND`.
 pub fn list_adapters() -> Vec<AdapterSummary> {
-    let adapters = pollster::block_on(instance().enumerate_adapters(wgpu::Backends::all()));
+    let adapters = pollster::block_on(instance(None).enumerate_adapters(wgpu::Backends::all()));
     adapters.iter().enumerate().map(|(i, a)| summarize(i, a)).collect()
 }
 
@@ -79,6 +83,9 @@ pub struct DeviceOptions {
     pub disable_subgroups: bool,
     /// Cap the storage binding size below the adapter's (tests the split path).
     pub max_binding_override: Option<u64>,
+    /// Backends to consider instead of those `WGPU_BACKEND` allows (tests use
+    /// this to reach the GL backend without touching the process environment).
+    pub backends: Option<wgpu::Backends>,
 }
 
 /// An open device with what the engine needs to know about it.
@@ -103,7 +110,7 @@ pub struct Gpu {
 impl Gpu {
     /// Pick an adapter and open its device.
     pub fn open(opts: &DeviceOptions) -> Result<Self> {
-        let inst = instance();
+        let inst = instance(opts.backends);
         let adapters = pollster::block_on(inst.enumerate_adapters(wgpu::Backends::all()));
         let wanted = opts.adapter.clone().or_else(|| std::env::var("HEARTH_ADAPTER").ok()).filter(|s| !s.is_empty());
         let (index, adapter) = match wanted {
