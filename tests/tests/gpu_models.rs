@@ -59,6 +59,19 @@ fn stories260k_greedy_tokens_match_reference() {
         }
         let want = ids(&r["files"]["stories260K-F32.gguf"]["greedy_tokens"]);
         assert_eq!(greedy(&gpu, &dir.join("hf"), &prompt, want.len(), 64), want, "hf/");
+        // Every position's logits against the CPU reference on the same file:
+        // both dequantize the same blocks exactly, so only f32 summation order differs.
+        let text: Vec<u32> = prompt.iter().copied().chain(want.iter().copied()).collect();
+        for file in r["files"].as_object().unwrap().keys() {
+            let model = load(&dir.join(file));
+            let mut cs = CpuState::new(&model, text.len());
+            let cpu = model.forward_all(&mut cs, &text, 0).unwrap();
+            let g = GpuModel::upload(gpu.clone(), &model).unwrap();
+            let mut st = g.new_state(text.len(), 16).unwrap();
+            let diff = max_diff(&g.forward_all(&mut st, &text, 0).unwrap(), &cpu);
+            eprintln!("{file}: GPU vs CPU logits max-abs {diff:.2e} over {} positions", text.len());
+            assert!(diff < 1e-3, "{file}: GPU vs CPU {diff}");
+        }
     }
 }
 
