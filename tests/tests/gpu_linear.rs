@@ -164,3 +164,61 @@ fn split_bindings_are_used_when_the_limit_is_low() {
     assert_eq!(m.chunks.len(), 4);
     assert_eq!(m.chunks.iter().map(|c| c.rows).sum::<usize>(), 70);
 }
+
+#[test]
+fn types_without_kernels_are_converted_at_upload() {
+    let Some(gpu) = test_gpu_with(&DeviceOptions::default()) else { return };
+    let mut rng = rand::rngs::StdRng::seed_from_u64(5);
+    // Q4_1 / Q5_0 / Q5_1 / Q5_K / Q8_K → Q8_0 (requantized), BF16 → F32 (exact).
+    for (ty, want_gpu) in [
+        (GgmlType::Q4_1, GpuType::Q8_0),
+        (GgmlType::Q5_0, GpuType::Q8_0),
+        (GgmlType::Q5_1, GpuType::Q8_0),
+        (GgmlType::Q5_K, GpuType::Q8_0),
+        (GgmlType::Q8_K, GpuType::Q8_0),
+        (GgmlType::BF16, GpuType::F32),
+    ] {
+        let (rows, cols) = (9usize, 256usize);
+        let n = ty.bytes_for((rows * cols) as u64).unwrap() as usize;
+        let mut data: Vec<u8> = (0..n).map(|_| rng.gen()).collect();
+        // Sane scales: every f16/f32 scale field set to a small positive value.
+        let block = ty.type_size() as usize;
+        for b in data.chunks_exact_mut(block) {
+            match ty {
+                GgmlType::BF16 => {
+                    for c in b.chunks_exact_mut(2) {
+                        c.copy_from_slice(&half::bf16::from_f32(rng.gen_range(-1.0..1.0)).to_le_bytes());
+                    }
+                }
+                GgmlType::Q8_K => b[..4].copy_from_slice(&0.01f32.to_le_bytes()),
+                _ => {
+                    b[..2].copy_from_slice(&half::f16::from_f32(0.02).to_le_bytes());
+                    b[2..4].copy_from_slice(&half::f16::from_f32(0.01).to_le_bytes());
+                }
+            }
+        }
+        let mut w = GgufWriter::new();
+        w.tensor("m", ty, &[cols as u64, rows as u64], data).unwrap();
+        let g = GgufFile::parse(Path::new("m.gguf"), Arc::new(Mapped::Owned(w.to_bytes()))).unwrap();
+        let t = g.tensor("m").unwrap();
+        let m = GpuMatrix::upload(&gpu, &t).unwrap();
+        assert_eq!(m.ty, want_gpu, "{ty}");
+        let x = random_f32(cols, 9);
+        let step = gpu.uniform("step", &Step { tokens: 1, ..Default::default() });
+        let (bx, bo) = (gpu.buffer_init("x", &f32_bytes(&x)), gpu.buffer("out", (rows * 4) as u64));
+        let mv = MatVec::new(&gpu, &m, &step, &bx, &bo).unwrap();
+        submit(&gpu, |p| mv.dispatch(p));
+        let got = gpu.read_f32(&bo, rows).unwrap();
+        let want = reference(&t, &x, 1);
+        // Requantizing to Q8_0 costs at most half a step (amax/254) per weight:
+        // bound the dot product error by that times Σ|x|.
+        let sum_x: f32 = x.iter().map(|v| v.abs()).sum();
+        for r in 0..rows {
+            let mut row = vec![0f32; cols];
+            dequant::dequantize(ty, t.row_bytes_of(r), &mut row).unwrap();
+            let amax = row.iter().fold(0f32, |m, v| m.max(v.abs()));
+            let tol = if want_gpu == GpuType::F32 { 1e-4 } else { amax / 254.0 * sum_x + 1e-4 };
+            assert!((got[r] - want[r]).abs() <= tol, "{ty} row {r}: {} vs {} (tol {tol})", got[r], want[r]);
+        }
+    }
+}
