@@ -9,6 +9,7 @@ pub mod hf;
 #[cfg(feature = "gpu")]
 pub mod kernels;
 pub mod model;
+pub mod perplexity;
 pub mod sampling;
 pub mod source;
 pub mod tensor;
