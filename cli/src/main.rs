@@ -1,7 +1,9 @@
-//! `hearth`: inspect, tokenize and run small language models on the device.
+//! `hearth`: inspect, tokenize, run, chat with and evaluate small language models on the device.
 
+mod args;
 mod commands;
 
+use args::{EngineArgs, InputArgs, ModelArgs, SamplingArgs};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -11,39 +13,6 @@ use std::process::ExitCode;
 struct Cli {
     #[command(subcommand)]
     command: Command,
-}
-
-/// Where MODEL comes from: a `.gguf` file or a Hugging Face model folder.
-#[derive(Debug, clap::Args)]
-pub struct ModelArgs {
-    /// A `.gguf` file or a Hugging Face folder (config.json + model.safetensors).
-    #[arg(long, short = 'm')]
-    pub model: PathBuf,
-    /// Tokenizer to use instead of the model's own: a tokenizer.json or a GGUF
-    /// with `tokenizer.ggml.*` metadata (for HF folders that ship none).
-    #[arg(long)]
-    pub tokenizer: Option<PathBuf>,
-}
-
-/// The text or token ids to feed the model.
-#[derive(Debug, clap::Args)]
-#[group(required = true, multiple = false)]
-pub struct InputArgs {
-    /// Prompt text (tokenized with the model's tokenizer, BOS added when the model wants it).
-    #[arg(long, short = 'p')]
-    pub prompt: Option<String>,
-    /// Comma-separated token ids, fed as they are.
-    #[arg(long, value_delimiter = ',')]
-    pub tokens: Option<Vec<u32>>,
-}
-
-/// Compute backend.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Backend {
-    /// WGSL compute shaders through wgpu (Vulkan, Metal, DX12, GL).
-    Gpu,
-    /// The f32 CPU reference forward pass.
-    Cpu,
 }
 
 #[derive(Debug, Subcommand)]
@@ -78,6 +47,8 @@ enum Command {
         #[command(flatten)]
         model: ModelArgs,
         #[command(flatten)]
+        engine: EngineArgs,
+        #[command(flatten)]
         input: InputArgs,
         /// Also list the N highest logits as [id, logit] pairs.
         #[arg(long)]
@@ -88,12 +59,52 @@ enum Command {
         /// Do not add the BOS token to --prompt.
         #[arg(long)]
         no_bos: bool,
-        /// Compute backend.
-        #[arg(long, value_enum, default_value = "gpu")]
-        backend: Backend,
-        /// GPU adapter by index or name (see `hearth devices`); default: $HEARTH_ADAPTER, else the best one.
+        /// Print one JSON object.
         #[arg(long)]
-        adapter: Option<String>,
+        json: bool,
+    },
+    /// Generate a continuation of a prompt (or an answer, with --system).
+    Run {
+        #[command(flatten)]
+        model: ModelArgs,
+        #[command(flatten)]
+        engine: EngineArgs,
+        #[command(flatten)]
+        sampling: SamplingArgs,
+        /// Prompt text.
+        #[arg(long, short = 'p')]
+        prompt: String,
+        /// A system prompt: the prompt is then sent as a chat turn through the model's template.
+        #[arg(long)]
+        system: Option<String>,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Interactive chat: /reset, /save FILE, /load FILE, /quit; Ctrl-C stops the answer in progress.
+    Chat {
+        #[command(flatten)]
+        model: ModelArgs,
+        #[command(flatten)]
+        engine: EngineArgs,
+        #[command(flatten)]
+        sampling: SamplingArgs,
+        /// System prompt.
+        #[arg(long)]
+        system: Option<String>,
+    },
+    /// Perplexity of MODEL on a text file, computed as llama.cpp's perplexity tool does.
+    Perplexity {
+        #[command(flatten)]
+        model: ModelArgs,
+        #[command(flatten)]
+        engine: EngineArgs,
+        /// Text file to evaluate.
+        #[arg(long)]
+        file: PathBuf,
+        /// Window size in tokens.
+        #[arg(long = "window", default_value_t = 512)]
+        window: usize,
         /// Print one JSON object.
         #[arg(long)]
         json: bool,
@@ -101,29 +112,6 @@ enum Command {
     /// List the GPU adapters: backend, type, driver, f16 and subgroup support, limits.
     Devices {
         /// Print one JSON array.
-        #[arg(long)]
-        json: bool,
-    },
-    /// Generate a continuation of a prompt.
-    Run {
-        #[command(flatten)]
-        model: ModelArgs,
-        /// Prompt text.
-        #[arg(long, short = 'p')]
-        prompt: String,
-        /// Number of tokens to generate (fewer if the model ends its text).
-        #[arg(short = 'n', long = "n-predict", default_value_t = 64)]
-        n: usize,
-        /// Sampling temperature; only 0 (greedy) for now.
-        #[arg(long, default_value_t = 0.0)]
-        temp: f32,
-        /// Compute backend.
-        #[arg(long, value_enum, default_value = "gpu")]
-        backend: Backend,
-        /// GPU adapter by index or name (see `hearth devices`); default: $HEARTH_ADAPTER, else the best one.
-        #[arg(long)]
-        adapter: Option<String>,
-        /// Print one JSON object.
         #[arg(long)]
         json: bool,
     },
@@ -136,13 +124,18 @@ fn main() -> ExitCode {
         Command::Tokenize { model, text, file, no_bos, json } => {
             commands::tokenize::run(&model, text, file, no_bos, json)
         }
-        Command::Logits { model, input, top, all, no_bos, backend, adapter, json } => {
-            let a = commands::logits::LogitsArgs { top, all, no_bos, backend, adapter, json };
-            commands::logits::run(&model, &input, a)
+        Command::Logits { model, engine, input, top, all, no_bos, json } => {
+            let a = commands::logits::LogitsArgs { top, all, no_bos, json };
+            commands::logits::run(&model, &engine, &input, a)
         }
-        Command::Run { model, prompt, n, temp, backend, adapter, json } => {
-            let r = commands::generate::RunArgs { prompt: &prompt, n, temp, backend, adapter, json };
-            commands::generate::run(&model, &r)
+        Command::Run { model, engine, sampling, prompt, system, json } => {
+            commands::generate::run(&model, &engine, &sampling, &prompt, system.as_deref(), json)
+        }
+        Command::Chat { model, engine, sampling, system } => {
+            commands::chat::run(&model, &engine, &sampling, system.as_deref())
+        }
+        Command::Perplexity { model, engine, file, window, json } => {
+            commands::perplexity::run(&model, &engine, &file, window, json)
         }
         Command::Devices { json } => commands::devices::run(json),
     };

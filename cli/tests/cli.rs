@@ -66,22 +66,25 @@ fn logits_of_a_fixture_match_transformers() {
 fn run_reproduces_the_reference_continuations() {
     let Some(dir) = stories() else { return };
     let r: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("reference.json")).unwrap()).unwrap();
-    for (file, entry) in r["files"].as_object().unwrap() {
-        let model = dir.join(file);
-        let out = json_of(&hearth(&[
-            "run",
-            "--model",
-            model.to_str().unwrap(),
-            "--prompt",
-            "Once upon a time",
-            "-n",
-            "32",
-            "--json",
-        ]));
-        assert_eq!(ids(&out["prompt_tokens"]), ids(&r["prompt_tokens_with_bos"]), "{file}");
-        assert_eq!(ids(&out["tokens"]), ids(&entry["greedy_tokens"]), "{file}");
-        let text = format!("Once upon a time{}", out["text"].as_str().unwrap());
-        assert_eq!(text, entry["greedy_text"].as_str().unwrap(), "{file}");
+    for backend in ["gpu", "cpu"] {
+        for (file, entry) in r["files"].as_object().unwrap() {
+            let model = dir.join(file);
+            let m = model.to_str().unwrap();
+            let args = ["run", "--model", m, "--prompt", "Once upon a time", "-n", "32", "--temp", "0", "--json"];
+            let out = json_of(&hearth(&[&args[..], &["--backend", backend]].concat()));
+            assert_eq!(ids(&out["prompt_tokens"]), ids(&r["prompt_tokens_with_bos"]), "{file}");
+            assert_eq!(ids(&out["tokens"]), ids(&entry["greedy_tokens"]), "{file} on {backend}");
+            let text = format!("Once upon a time{}", out["text"].as_str().unwrap());
+            assert_eq!(text, entry["greedy_text"].as_str().unwrap(), "{file}");
+            assert_eq!(out["finish_reason"], "length");
+            assert_eq!(out["usage"]["generated_tokens"], 32);
+            for key in ["ttft_ms", "prefill_tokens_per_s", "decode_tokens_per_s"] {
+                assert!(out[key].as_f64().unwrap() > 0.0, "{key}");
+                assert_eq!(out[key], out["timings"][key]);
+            }
+            let adapter = out["adapter"].as_str().unwrap();
+            assert_eq!(adapter.contains("cpu"), backend == "cpu", "{adapter}");
+        }
     }
     // The HF folder has no tokenizer.json: borrow the GGUF's vocabulary.
     let vocab = dir.join("stories260K-F32.gguf");
@@ -96,6 +99,8 @@ fn run_reproduces_the_reference_continuations() {
         "Once upon a time",
         "-n",
         "32",
+        "--temp",
+        "0",
         "--json",
     ]));
     assert_eq!(ids(&out["tokens"]), ids(&r["files"]["stories260K-F32.gguf"]["greedy_tokens"]));
@@ -131,6 +136,46 @@ fn info_tokenize_and_top_logits() {
         assert_eq!(got[0], want[0]);
         assert!((got[1].as_f64().unwrap() - want[1].as_f64().unwrap()).abs() < 1e-3);
     }
+}
+
+#[test]
+fn perplexity_matches_the_transformers_fixture() {
+    let Some(dir) = stories() else { return };
+    let fx: Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("tests/fixtures/perplexity/stories260k.json")).unwrap(),
+    )
+    .unwrap();
+    let text_file = std::env::temp_dir().join(format!("hearth-ppl-{}.txt", std::process::id()));
+    std::fs::write(&text_file, fx["text"].as_str().unwrap()).unwrap();
+    let model = dir.join("stories260K-F32.gguf");
+    let (m, t) = (model.to_str().unwrap(), text_file.to_str().unwrap());
+    let out = json_of(&hearth(&["perplexity", "--model", m, "--file", t, "--window", "64", "--json"]));
+    let want =
+        fx["results"].as_array().unwrap().iter().find(|r| r["ctx"] == 64).unwrap()["perplexity"].as_f64().unwrap();
+    let got = out["perplexity"].as_f64().unwrap();
+    assert!((got - want).abs() / want < 1e-4, "{got} vs {want}");
+    std::fs::remove_file(&text_file).ok();
+}
+
+#[test]
+fn chat_reads_turns_from_stdin() {
+    use std::io::Write;
+    let Some(dir) = stories() else { return };
+    let model = dir.join("stories260K-F32.gguf");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hearth"))
+        .args(["chat", "--model", model.to_str().unwrap(), "--temp", "0", "-n", "8"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"Once upon a time\n/reset\n/quit\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // No template: completion mode continues the text as `run` does (8 greedy tokens).
+    let said = String::from_utf8_lossy(&out.stdout).trim_end().to_string();
+    assert!(said.len() > 10 && ", there was a little girl named Lily".starts_with(&said), "{said:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("completion mode"));
 }
 
 #[test]

@@ -62,6 +62,10 @@ pub enum Error {
     Gpu { reason: String },
     #[error("GPU out of memory allocating {bytes} bytes for {what}")]
     GpuOutOfMemory { what: String, bytes: u64 },
+    #[error("{path}: not a Hearth session state file ({reason})")]
+    BadStateFile { path: PathBuf, reason: String },
+    #[error("{path}: session state belongs to model {found:?}, not {expected:?}")]
+    StateMismatch { path: PathBuf, expected: String, found: String },
     #[error("invalid argument: {reason}")]
     InvalidArgument { reason: String },
 }

@@ -1,6 +1,7 @@
 //! Hearth: on-device inference for small language models.
 
 pub mod chat;
+pub mod engine;
 pub mod error;
 pub mod gguf;
 #[cfg(feature = "gpu")]

@@ -1,47 +1,40 @@
 //! `hearth logits`: raw next-token logits, for comparing against other engines.
 
-use super::backend::Runner;
-use crate::{Backend, InputArgs, ModelArgs};
+use crate::args::{EngineArgs, InputArgs, ModelArgs};
 use anyhow::Result;
 use serde_json::json;
 
-/// How `hearth logits` runs.
+/// How `hearth logits` prints.
 pub struct LogitsArgs {
     pub top: Option<usize>,
     pub all: bool,
     pub no_bos: bool,
-    pub backend: Backend,
-    pub adapter: Option<String>,
     pub json: bool,
 }
 
-pub fn run(args: &ModelArgs, input: &InputArgs, a: LogitsArgs) -> Result<()> {
-    let LogitsArgs { top, all, no_bos, backend, adapter, json: as_json } = a;
-    let (src, model) = super::load(args)?;
+pub fn run(m: &ModelArgs, e: &EngineArgs, input: &InputArgs, a: LogitsArgs) -> Result<()> {
     let tokens = match (&input.prompt, &input.tokens) {
-        (Some(p), _) => super::tokenizer(&src, args)?.encode(p, !no_bos)?,
+        (Some(p), _) => super::tokenizer(&super::open_source(m)?, m)?.encode(p, !a.no_bos)?,
         (None, Some(t)) => t.clone(),
         (None, None) => anyhow::bail!("give --prompt or --tokens"),
     };
     anyhow::ensure!(!tokens.is_empty(), "no tokens to run");
-    anyhow::ensure!(tokens.len() <= model.config.context_length, "more tokens than the model's context");
-    let mut runner = Runner::new(backend, adapter, model, tokens.len())?;
-    let rows = if all { runner.logits_all(&tokens, 0)? } else { vec![runner.logits(&tokens, 0)?] };
-    let tops: Vec<Vec<(u32, f32)>> = rows.iter().map(|r| top_n(r, top.unwrap_or(0))).collect();
-    if as_json {
+    let engine = super::engine(m, e, Some(tokens.len()), false)?;
+    let mut rows = engine.logits_all(&tokens)?;
+    if !a.all {
+        rows = rows.split_off(rows.len() - 1);
+    }
+    let tops: Vec<Vec<(u32, f32)>> = rows.iter().map(|r| top_n(r, a.top.unwrap_or(0))).collect();
+    if a.json {
         let mut out = json!({ "tokens": tokens });
-        if all {
-            out["logits"] = json!(rows);
-        } else {
-            out["logits"] = json!(rows[0]);
-        }
-        if top.is_some() {
-            out["top"] = if all { json!(tops) } else { json!(tops[0]) };
+        out["logits"] = if a.all { json!(rows) } else { json!(rows[0]) };
+        if a.top.is_some() {
+            out["top"] = if a.all { json!(tops) } else { json!(tops[0]) };
         }
         return super::print_json(&out);
     }
     for (i, (row, t)) in rows.iter().zip(&tops).enumerate() {
-        let pos = if all { i } else { tokens.len() - 1 };
+        let pos = if a.all { i } else { tokens.len() - 1 };
         println!("position {pos}: {} logits", row.len());
         for (id, l) in t {
             println!("  {id:>8} {l:>12.6}");

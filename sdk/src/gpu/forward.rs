@@ -1,6 +1,7 @@
 //! Recording a forward call: one command encoder, one compute pass, reused
 //! bind groups; only the chosen token (or the logits asked for) is read back.
 
+use super::map_read;
 use super::model::GpuModel;
 use super::state::{GpuState, Linear};
 use crate::error::{Error, Result};
@@ -14,6 +15,8 @@ enum Tail {
     Argmax,
     /// Logits of the last token.
     Logits,
+    /// The best `TOP_K` (id, logit) pairs of the last token.
+    TopK,
     /// Logits of every token of the call.
     AllLogits,
     /// Nothing (a prefill chunk that is not the last).
@@ -56,6 +59,56 @@ impl GpuModel {
     pub fn forward_greedy(&self, st: &mut GpuState, tokens: &[u32], pos: usize) -> Result<u32> {
         self.run_chunks(st, tokens, pos, Tail::Argmax)?;
         self.read_token(st)
+    }
+
+    /// Run `tokens` at positions `pos..`; return the best candidates of the
+    /// last logits as (id, logit), best first: the host reads 512 bytes, not
+    /// the vocabulary.
+    pub fn forward_top_k(&self, st: &mut GpuState, tokens: &[u32], pos: usize) -> Result<Vec<(u32, f32)>> {
+        self.run_chunks(st, tokens, pos, Tail::TopK)?;
+        let n = (st.top_k_out.size() / 8) as usize;
+        let raw = self.read_f32(st, &st.top_k_out, 2 * n)?;
+        Ok(raw.chunks_exact(2).map(|p| (p[0].to_bits(), f32::from_bits(p[1].to_bits()))).collect())
+    }
+
+    /// Copy the KV cache of positions `0..n` to the host: per layer, K then V,
+    /// each `n × kv_dim` f32 values.
+    pub fn export_kv(&self, st: &GpuState, n: usize) -> Result<Vec<f32>> {
+        let bytes = (n * self.config.kv_dim() * 4) as u64;
+        let mut out = Vec::new();
+        if bytes == 0 {
+            return Ok(out);
+        }
+        for (k, v) in st.k_cache.iter().zip(&st.v_cache) {
+            for buf in [k, v] {
+                out.extend(
+                    self.gpu
+                        .read_bytes(buf, bytes)?
+                        .chunks_exact(4)
+                        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])),
+                );
+            }
+        }
+        Ok(out)
+    }
+
+    /// Load a KV cache exported by [`GpuModel::export_kv`] for `n` positions.
+    pub fn import_kv(&self, st: &GpuState, n: usize, data: &[f32]) -> Result<()> {
+        let per = n * self.config.kv_dim();
+        if n > st.max_ctx || data.len() != per * 2 * st.k_cache.len() {
+            return Err(Error::InvalidArgument {
+                reason: format!("KV data for {n} positions does not fit this state"),
+            });
+        }
+        if per == 0 {
+            return Ok(());
+        }
+        for (i, chunk) in data.chunks_exact(per).enumerate() {
+            let buf = if i % 2 == 0 { &st.k_cache[i / 2] } else { &st.v_cache[i / 2] };
+            self.gpu.queue.write_buffer(buf, 0, bytemuck::cast_slice(chunk));
+        }
+        self.gpu.queue.submit([]);
+        Ok(())
     }
 
     /// One greedy decode step on the token the last greedy call chose, at `pos`
@@ -145,6 +198,10 @@ impl GpuModel {
                     st.argmax.dispatch(&mut p, &st.argmax_bind);
                 }
                 Tail::Logits => st.output.mv.dispatch(&mut p),
+                Tail::TopK => {
+                    st.output.mv.dispatch(&mut p);
+                    st.top_k.dispatch(&mut p, &st.top_k_bind);
+                }
                 Tail::AllLogits => st.output.mm.dispatch(&mut p, n),
                 Tail::None => {}
             }
@@ -170,19 +227,4 @@ impl GpuModel {
         let raw = map_read(&self.gpu, &st.readback.logits, bytes)?;
         Ok(raw.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
     }
-}
-
-/// Map the first `bytes` of a MAP_READ buffer, copy them out, unmap.
-fn map_read(gpu: &super::Gpu, buf: &wgpu::Buffer, bytes: u64) -> Result<Vec<u8>> {
-    let err = |e: String| Error::Gpu { reason: format!("readback: {e}") };
-    let slice = buf.slice(..bytes);
-    let (tx, rx) = std::sync::mpsc::channel();
-    slice.map_async(wgpu::MapMode::Read, move |r| {
-        let _ = tx.send(r);
-    });
-    gpu.device.poll(wgpu::PollType::wait_indefinitely()).map_err(|e| err(e.to_string()))?;
-    rx.recv().map_err(|e| err(e.to_string()))?.map_err(|e| err(e.to_string()))?;
-    let out = slice.get_mapped_range().map_err(|e| err(e.to_string()))?.to_vec();
-    buf.unmap();
-    Ok(out)
 }

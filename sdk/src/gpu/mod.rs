@@ -56,6 +56,9 @@ impl Gpu {
 
     /// Copy `bytes` from the start of `src` back to the host (blocking).
     pub fn read_bytes(&self, src: &wgpu::Buffer, bytes: u64) -> Result<Vec<u8>> {
+        if bytes == 0 {
+            return Ok(Vec::new());
+        }
         let size = bytes.div_ceil(4) * 4;
         let staging = self.device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("readback"),
@@ -66,20 +69,8 @@ impl Gpu {
         let mut enc = self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("readback") });
         enc.copy_buffer_to_buffer(src, 0, &staging, 0, size);
         self.queue.submit([enc.finish()]);
-        let slice = staging.slice(..);
-        let (tx, rx) = std::sync::mpsc::channel();
-        slice.map_async(wgpu::MapMode::Read, move |r| {
-            let _ = tx.send(r);
-        });
-        self.device
-            .poll(wgpu::PollType::wait_indefinitely())
-            .map_err(|e| Error::Gpu { reason: format!("waiting for the device: {e}") })?;
-        rx.recv()
-            .map_err(|e| Error::Gpu { reason: format!("readback: {e}") })?
-            .map_err(|e| Error::Gpu { reason: format!("readback: {e}") })?;
-        let mut out = slice.get_mapped_range().map_err(|e| Error::Gpu { reason: format!("readback: {e}") })?.to_vec();
+        let mut out = map_read(self, &staging, size)?;
         out.truncate(bytes as usize);
-        staging.unmap();
         Ok(out)
     }
 
@@ -88,4 +79,19 @@ impl Gpu {
         let bytes = self.read_bytes(src, (n * 4) as u64)?;
         Ok(bytes.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
     }
+}
+
+/// Map the first `bytes` of a MAP_READ buffer, copy them out, unmap (blocking).
+pub(crate) fn map_read(gpu: &Gpu, buf: &wgpu::Buffer, bytes: u64) -> Result<Vec<u8>> {
+    let err = |e: String| Error::Gpu { reason: format!("readback: {e}") };
+    let slice = buf.slice(..bytes);
+    let (tx, rx) = std::sync::mpsc::channel();
+    slice.map_async(wgpu::MapMode::Read, move |r| {
+        let _ = tx.send(r);
+    });
+    gpu.device.poll(wgpu::PollType::wait_indefinitely()).map_err(|e| err(e.to_string()))?;
+    rx.recv().map_err(|e| err(e.to_string()))?.map_err(|e| err(e.to_string()))?;
+    let out = slice.get_mapped_range().map_err(|e| err(e.to_string()))?.to_vec();
+    buf.unmap();
+    Ok(out)
 }

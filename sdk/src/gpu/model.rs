@@ -57,6 +57,11 @@ fn f32_bytes(v: &[f32]) -> Vec<u8> {
 impl GpuModel {
     /// Upload every weight of `model` (streamed row chunk by row chunk from the map).
     pub fn upload(gpu: Arc<Gpu>, model: &Model) -> Result<Self> {
+        Self::upload_with_progress(gpu, model, &mut |_| {})
+    }
+
+    /// Upload, reporting the fraction done (0..=1) after each block.
+    pub fn upload_with_progress(gpu: Arc<Gpu>, model: &Model, progress: &mut dyn FnMut(f32)) -> Result<Self> {
         let w = &model.weights;
         let g = &*gpu;
         let mut layers = Vec::with_capacity(w.layers.len());
@@ -92,9 +97,10 @@ impl GpuModel {
                 w_up: GpuMatrix::upload(g, &l.w_up)?,
                 w_down: GpuMatrix::upload(g, &l.w_down)?,
             });
+            progress((i + 1) as f32 / (w.layers.len() + 1) as f32);
         }
         let inv_freq: Vec<f32> = model.inv_freq.iter().map(|&f| f as f32).collect();
-        Ok(GpuModel {
+        let uploaded = GpuModel {
             token_embd: GpuMatrix::upload(g, &w.token_embd)?,
             output: if w.tied_embeddings { None } else { Some(GpuMatrix::upload(g, &w.output)?) },
             output_norm: g.buffer_init("output_norm", &f32_bytes(&w.output_norm)),
@@ -102,7 +108,9 @@ impl GpuModel {
             layers,
             config: model.config.clone(),
             gpu,
-        })
+        };
+        progress(1.0);
+        Ok(uploaded)
     }
 
     /// The output projection (the embedding itself when tied).

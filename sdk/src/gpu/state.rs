@@ -4,7 +4,7 @@
 use super::model::GpuModel;
 use super::Gpu;
 use crate::error::{Error, Result};
-use crate::kernels::argmax::{Argmax, SelectBinding};
+use crate::kernels::argmax::{Argmax, SelectBinding, TopK};
 use crate::kernels::attention::{Attention, AttentionBinding};
 use crate::kernels::elementwise::{Elementwise, Op};
 use crate::kernels::embed::Embed;
@@ -77,6 +77,11 @@ pub struct GpuState {
     pub(crate) output: Linear,
     pub(crate) argmax: Argmax,
     pub(crate) argmax_bind: SelectBinding,
+    pub(crate) top_k: TopK,
+    pub(crate) top_k_bind: SelectBinding,
+    pub(crate) top_k_out: wgpu::Buffer,
+    pub(crate) k_cache: Vec<wgpu::Buffer>,
+    pub(crate) v_cache: Vec<wgpu::Buffer>,
     pub(crate) readback: Readback,
     /// Bytes allocated for the KV cache and activations.
     pub device_bytes: u64,
@@ -157,9 +162,12 @@ impl GpuModel {
         let rope_q = Rope::new(gpu, c.n_heads, c.head_dim, c.rope_dim, c.rope_layout)?;
         let rope_k = Rope::new(gpu, c.n_kv_heads, c.head_dim, c.rope_dim, c.rope_layout)?;
         let mut layers = Vec::with_capacity(self.layers.len());
+        let (mut k_cache, mut v_cache) = (Vec::new(), Vec::new());
         for (i, l) in self.layers.iter().enumerate() {
             let (kc, vc) = (f(&format!("k_cache.{i}"), max_ctx * kv_dim), f(&format!("v_cache.{i}"), max_ctx * kv_dim));
             device_bytes += kc.size() + vc.size();
+            k_cache.push(kc.clone());
+            v_cache.push(vc.clone());
             let bias = match &l.bias {
                 None => None,
                 Some([bq, bk, bv]) => Some([
@@ -192,6 +200,10 @@ impl GpuModel {
         let out_m = self.output_matrix();
         let argmax = Argmax::new(gpu, vocab)?;
         let argmax_bg = argmax.bind(gpu, &logits, &next_token);
+        let k = TOP_K.min(vocab);
+        let top_k = TopK::new(gpu, vocab, k)?;
+        let top_k_out = f("top_k", 2 * k);
+        let top_k_bind = top_k.bind(gpu, &logits, &top_k_out);
         let readback = Readback {
             token: staging(gpu, "readback.token", 4),
             logits: staging(gpu, "readback.logits", (all_rows * vocab * 4) as u64),
@@ -207,6 +219,11 @@ impl GpuModel {
             },
             argmax,
             argmax_bind: argmax_bg,
+            top_k,
+            top_k_bind,
+            top_k_out,
+            k_cache,
+            v_cache,
             readback,
             layers,
             attention,
@@ -222,6 +239,9 @@ impl GpuModel {
         })
     }
 }
+
+/// Candidates the GPU returns for sampling (see `sampling::MAX_GPU_CANDIDATES`).
+pub const TOP_K: usize = 64;
 
 fn staging(gpu: &Gpu, label: &str, size: u64) -> wgpu::Buffer {
     gpu.device.create_buffer(&wgpu::BufferDescriptor {

@@ -1,6 +1,6 @@
 //! Embedding row lookup with dequantization (`shaders/embed.wgsl`).
 
-use super::{bind, compose, pipeline, Variant};
+use super::{bind_chunks, compose, Variant};
 use crate::error::Result;
 use crate::gpu::weights::{GpuMatrix, GpuType};
 use crate::gpu::Gpu;
@@ -17,7 +17,7 @@ pub fn source(ty: GpuType, variant: Variant) -> String {
 /// feeds the next step without a round trip).
 #[derive(Debug)]
 pub struct Embed {
-    parts: Vec<(wgpu::ComputePipeline, wgpu::BindGroup)>,
+    parts: Vec<(wgpu::ComputePipeline, wgpu::BindGroup, u32)>,
 }
 
 impl Embed {
@@ -30,34 +30,20 @@ impl Embed {
         out: &wgpu::Buffer,
     ) -> Result<Self> {
         let src = source(m.ty, Variant::of(gpu));
-        let mut parts = Vec::with_capacity(m.chunks.len());
-        for c in &m.chunks {
-            let constants = [
-                ("N", m.cols as f64),
-                ("ROW_WORDS", m.row_words as f64),
-                ("ROWS", c.rows as f64),
-                ("ROW_OFFSET", c.row_offset as f64),
-            ];
-            let p = pipeline(gpu, "embed", &src, &constants)?;
-            let bg = bind(
-                gpu,
-                &p,
-                "embed",
-                &[
-                    step.as_entire_binding(),
-                    c.buffer.as_entire_binding(),
-                    tokens.as_entire_binding(),
-                    out.as_entire_binding(),
-                ],
-            );
-            parts.push((p, bg));
-        }
+        let parts = bind_chunks(gpu, m, "embed", &src, &[], |c| {
+            vec![
+                step.as_entire_binding(),
+                c.buffer.as_entire_binding(),
+                tokens.as_entire_binding(),
+                out.as_entire_binding(),
+            ]
+        })?;
         Ok(Embed { parts })
     }
 
     /// Record the lookup for `tokens` tokens: one workgroup per token per chunk.
     pub fn dispatch(&self, pass: &mut wgpu::ComputePass<'_>, tokens: u32) {
-        for (p, bg) in &self.parts {
+        for (p, bg, _) in &self.parts {
             pass.set_pipeline(p);
             pass.set_bind_group(0, bg, &[]);
             pass.dispatch_workgroups(tokens, 1, 1);

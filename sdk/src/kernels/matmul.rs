@@ -1,6 +1,6 @@
 //! Tiled matrix-matrix product for prefill (`shaders/matmul.wgsl`), per weight type.
 
-use super::{bind, compose, pipeline, Variant};
+use super::{bind_chunks, compose, Variant};
 use crate::error::Result;
 use crate::gpu::weights::{GpuMatrix, GpuType};
 use crate::gpu::Gpu;
@@ -26,29 +26,9 @@ impl MatMul {
     /// Bind `m` to the step uniform, input rows `x` (stride cols) and output rows `out` (stride rows).
     pub fn new(gpu: &Gpu, m: &GpuMatrix, step: &wgpu::Buffer, x: &wgpu::Buffer, out: &wgpu::Buffer) -> Result<Self> {
         let src = source(m.ty, Variant::of(gpu));
-        let mut parts = Vec::with_capacity(m.chunks.len());
-        for c in &m.chunks {
-            let constants = [
-                ("N", m.cols as f64),
-                ("ROW_WORDS", m.row_words as f64),
-                ("ROWS", c.rows as f64),
-                ("ROW_OFFSET", c.row_offset as f64),
-                ("OUT_STRIDE", m.rows as f64),
-            ];
-            let p = pipeline(gpu, "matmul", &src, &constants)?;
-            let bg = bind(
-                gpu,
-                &p,
-                "matmul",
-                &[
-                    step.as_entire_binding(),
-                    c.buffer.as_entire_binding(),
-                    x.as_entire_binding(),
-                    out.as_entire_binding(),
-                ],
-            );
-            parts.push((p, bg, c.rows as u32));
-        }
+        let parts = bind_chunks(gpu, m, "matmul", &src, &[("OUT_STRIDE", m.rows as f64)], |c| {
+            vec![step.as_entire_binding(), c.buffer.as_entire_binding(), x.as_entire_binding(), out.as_entire_binding()]
+        })?;
         Ok(MatMul { parts })
     }
 

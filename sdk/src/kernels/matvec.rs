@@ -1,6 +1,6 @@
 //! Matrix-vector product for decode (`shaders/matvec.wgsl`), per weight type.
 
-use super::{bind, compose, grid, pipeline, reduce_workgroup, Variant};
+use super::{bind_chunks, compose, grid, reduce_workgroup, Variant};
 use crate::error::Result;
 use crate::gpu::weights::{GpuMatrix, GpuType};
 use crate::gpu::Gpu;
@@ -25,29 +25,9 @@ impl MatVec {
     pub fn new(gpu: &Gpu, m: &GpuMatrix, step: &wgpu::Buffer, x: &wgpu::Buffer, out: &wgpu::Buffer) -> Result<Self> {
         let v = Variant::of(gpu);
         let src = source(m.ty, v);
-        let mut parts = Vec::with_capacity(m.chunks.len());
-        for c in &m.chunks {
-            let constants = [
-                ("N", m.cols as f64),
-                ("ROW_WORDS", m.row_words as f64),
-                ("ROWS", c.rows as f64),
-                ("ROW_OFFSET", c.row_offset as f64),
-                ("WG", f64::from(reduce_workgroup(gpu, v))),
-            ];
-            let p = pipeline(gpu, "matvec", &src, &constants)?;
-            let bg = bind(
-                gpu,
-                &p,
-                "matvec",
-                &[
-                    step.as_entire_binding(),
-                    c.buffer.as_entire_binding(),
-                    x.as_entire_binding(),
-                    out.as_entire_binding(),
-                ],
-            );
-            parts.push((p, bg, c.rows as u32));
-        }
+        let parts = bind_chunks(gpu, m, "matvec", &src, &[("WG", f64::from(reduce_workgroup(gpu, v)))], |c| {
+            vec![step.as_entire_binding(), c.buffer.as_entire_binding(), x.as_entire_binding(), out.as_entire_binding()]
+        })?;
         Ok(MatVec { parts })
     }
 

@@ -158,6 +158,33 @@ pub fn bind(
     })
 }
 
+/// A weight-matrix kernel's pipeline and bind group for each row chunk of `m`
+/// (one per storage binding), with the shared constants N, ROW_WORDS, ROWS and
+/// ROW_OFFSET plus `extra`; the third item is the chunk's row count.
+pub(crate) fn bind_chunks<'a>(
+    gpu: &Gpu,
+    m: &'a crate::gpu::weights::GpuMatrix,
+    label: &str,
+    source: &str,
+    extra: &[(&str, f64)],
+    bindings: impl Fn(&'a crate::gpu::weights::Chunk) -> Vec<wgpu::BindingResource<'a>>,
+) -> Result<Vec<(wgpu::ComputePipeline, wgpu::BindGroup, u32)>> {
+    let mut parts = Vec::with_capacity(m.chunks.len());
+    for c in &m.chunks {
+        let mut constants = vec![
+            ("N", m.cols as f64),
+            ("ROW_WORDS", m.row_words as f64),
+            ("ROWS", c.rows as f64),
+            ("ROW_OFFSET", c.row_offset as f64),
+        ];
+        constants.extend_from_slice(extra);
+        let p = pipeline(gpu, label, source, &constants)?;
+        let bg = bind(gpu, &p, label, &bindings(c));
+        parts.push((p, bg, c.rows as u32));
+    }
+    Ok(parts)
+}
+
 /// Workgroup counts for `n` workgroups, folded into y when x would exceed the
 /// 65535 limit. Kernels recover the flat index as `id.x + id.y * nwg.x`.
 pub fn grid(n: u32) -> (u32, u32) {

@@ -13,6 +13,7 @@ use crate::tensor::TensorRef;
 #[derive(Debug)]
 pub struct CpuState {
     ctx: usize,
+    kv_dim: usize,
     /// [n_layers × ctx × kv_dim]
     k_cache: Vec<f32>,
     /// [n_layers × ctx × kv_dim]
@@ -36,6 +37,7 @@ impl CpuState {
         let cache = c.n_layers * ctx * c.kv_dim();
         CpuState {
             ctx,
+            kv_dim: c.kv_dim(),
             k_cache: vec![0.0; cache],
             v_cache: vec![0.0; cache],
             x: vec![0.0; c.dim],
@@ -54,6 +56,34 @@ impl CpuState {
     /// Positions this state can hold.
     pub fn context_length(&self) -> usize {
         self.ctx
+    }
+
+    /// The KV cache of positions `0..n`: per layer, K then V, `n × kv_dim` each.
+    pub fn export_kv(&self, n: usize) -> Vec<f32> {
+        let per_layer = self.ctx * self.kv_dim;
+        let mut out = Vec::new();
+        for l in 0..self.k_cache.len() / per_layer.max(1) {
+            out.extend_from_slice(&self.k_cache[l * per_layer..][..n * self.kv_dim]);
+            out.extend_from_slice(&self.v_cache[l * per_layer..][..n * self.kv_dim]);
+        }
+        out
+    }
+
+    /// Load a cache exported by [`CpuState::export_kv`] for `n` positions.
+    pub fn import_kv(&mut self, n: usize, data: &[f32]) -> Result<()> {
+        let (per_layer, per) = (self.ctx * self.kv_dim, n * self.kv_dim);
+        let layers = self.k_cache.len() / per_layer.max(1);
+        if n > self.ctx || data.len() != 2 * layers * per {
+            return Err(Error::InvalidArgument {
+                reason: format!("KV data for {n} positions does not fit this state"),
+            });
+        }
+        for l in 0..layers {
+            let src = &data[2 * l * per..];
+            self.k_cache[l * per_layer..][..per].copy_from_slice(&src[..per]);
+            self.v_cache[l * per_layer..][..per].copy_from_slice(&src[per..2 * per]);
+        }
+        Ok(())
     }
 }
 

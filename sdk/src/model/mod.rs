@@ -53,6 +53,21 @@ impl Model {
         total
     }
 
+    /// Number of weights (an untied output matrix counted once more).
+    pub fn parameter_count(&self) -> u64 {
+        let w = &self.weights;
+        let mut n = w.token_embd.elements() + w.output_norm.len() as u64;
+        if !w.tied_embeddings {
+            n += w.output.elements();
+        }
+        for l in &w.layers {
+            n += [&l.wq, &l.wk, &l.wv, &l.wo, &l.w_gate, &l.w_up, &l.w_down].iter().map(|t| t.elements()).sum::<u64>();
+            n += (l.attn_norm.len() + l.ffn_norm.len()) as u64;
+            n += [&l.bq, &l.bk, &l.bv].iter().map(|b| b.as_ref().map_or(0, Vec::len) as u64).sum::<u64>();
+        }
+        n
+    }
+
     /// Bytes of an f32 KV cache for `ctx` positions (K and V, all layers).
     pub fn kv_cache_bytes(&self, ctx: usize, bytes_per_elem: usize) -> u64 {
         let c = &self.config;
