@@ -46,8 +46,8 @@ struct Range {
 
 @group(0) @binding(0) var<uniform> step: Step;
 @group(0) @binding(1) var<storage, read> q: array<f32>;
-@group(0) @binding(2) var<storage, read> k_cache: array<f32>;
-@group(0) @binding(3) var<storage, read> v_cache: array<f32>;
+// Bindings 2 and 3 (k_cache, v_cache) and their k4/v4 accessors come from
+// kv_f32.wgsl or kv_f16.wgsl (the cache element type).
 @group(0) @binding(4) var<storage, read_write> out: array<f32>;
 @group(0) @binding(5) var<storage, read_write> stats: array<f32>;   // [tokens × N_HEADS × (m, l)]
 @group(0) @binding(6) var<uniform> range: Range;
@@ -62,20 +62,6 @@ fn q4(base: u32, g: u32) -> vec4<f32> {
     let d = 4u * g;
     return vec4<f32>(q[base + d], select(0.0, q[base + d + 1u], d + 1u < HEAD_DIM),
                      select(0.0, q[base + d + 2u], d + 2u < HEAD_DIM), select(0.0, q[base + d + 3u], d + 3u < HEAD_DIM));
-}
-
-fn k4(base: u32, g: u32) -> vec4<f32> {
-    let d = 4u * g;
-    return vec4<f32>(k_cache[base + d], select(0.0, k_cache[base + d + 1u], d + 1u < HEAD_DIM),
-                     select(0.0, k_cache[base + d + 2u], d + 2u < HEAD_DIM),
-                     select(0.0, k_cache[base + d + 3u], d + 3u < HEAD_DIM));
-}
-
-fn v4(base: u32, g: u32) -> vec4<f32> {
-    let d = 4u * g;
-    return vec4<f32>(v_cache[base + d], select(0.0, v_cache[base + d + 1u], d + 1u < HEAD_DIM),
-                     select(0.0, v_cache[base + d + 2u], d + 2u < HEAD_DIM),
-                     select(0.0, v_cache[base + d + 3u], d + 3u < HEAD_DIM));
 }
 
 fn out4(base: u32, g: u32) -> vec4<f32> {

@@ -1,6 +1,7 @@
 //! Argument groups shared by several subcommands.
 
 use hearth::engine::{Backend as EngineBackend, GenerateOptions};
+use hearth::model::KvCacheType;
 use hearth::sampling::SamplingOptions;
 use std::path::PathBuf;
 
@@ -46,6 +47,27 @@ pub struct EngineArgs {
     /// Context length (positions per session); default: the model's, at most 4096.
     #[arg(long)]
     pub ctx: Option<usize>,
+    /// KV-cache element type: f32 (exact) or f16 (half the memory).
+    #[arg(long, value_enum, default_value = "f32")]
+    pub kv_cache: KvCache,
+}
+
+/// KV-cache element type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum KvCache {
+    /// 4 bytes per value.
+    F32,
+    /// 2 bytes per value.
+    F16,
+}
+
+impl From<KvCache> for KvCacheType {
+    fn from(k: KvCache) -> Self {
+        match k {
+            KvCache::F32 => KvCacheType::F32,
+            KvCache::F16 => KvCacheType::F16,
+        }
+    }
 }
 
 /// The text or token ids to feed the model.

@@ -5,6 +5,7 @@
 use hearth::chat::ChatMessage;
 use hearth::engine::{Backend, Engine, EngineOptions, FinishReason, GenerateOptions};
 use hearth::gguf::{GgufFile, GgufWriter, Value};
+use hearth::model::KvCacheType;
 use hearth::sampling::SamplingOptions;
 use hearth::Error;
 use hearth_tests::{read_json, shared_models};
@@ -48,6 +49,21 @@ fn generate_streams_the_reference_continuation_on_both_backends() {
         assert_eq!(done.finish_reason, FinishReason::Length);
         assert_eq!((done.usage.prompt_tokens, done.usage.generated_tokens, done.usage.cached_tokens), (5, 32, 0));
         assert!(done.timings.ttft_ms > 0.0 && done.timings.decode_tokens_per_s > 0.0);
+    }
+}
+
+#[test]
+fn f16_kv_cache_gives_the_reference_tokens_on_both_backends() {
+    let Some(path) = stories("stories260K-Q8_0.gguf") else { return };
+    let r = read_json(&path.with_file_name("reference.json"));
+    let want = ids(&r["files"]["stories260K-Q8_0.gguf"]["greedy_tokens"]);
+    for backend in [Backend::Gpu, Backend::Cpu] {
+        let opts =
+            EngineOptions { backend, context_length: Some(512), kv_cache: KvCacheType::F16, ..Default::default() };
+        let e = Engine::load(&path, &opts, &mut |_| {}).unwrap();
+        assert_eq!(e.info().kv_cache_bytes, 5 * 2 * 512 * 32 * 2);
+        let done = e.new_session().unwrap().generate("Once upon a time", &greedy(32), &mut |_| true).unwrap();
+        assert_eq!(done.tokens, want, "{backend:?}");
     }
 }
 

@@ -6,8 +6,10 @@
 use hearth::gpu::{DeviceOptions, Gpu};
 use hearth::kernels::argmax::{self, Argmax, TopK};
 use hearth::kernels::attention::{self, Attention};
+use hearth::kernels::kv_store::{self, KvStore};
 use hearth::kernels::rope::{self, Rope};
 use hearth::kernels::Step;
+use hearth::model::KvCacheType;
 use hearth::model::RopeLayout;
 use hearth_tests::{max_abs_diff, random_f32, test_gpu_with};
 
@@ -143,7 +145,7 @@ fn decode_attention_matches_cpu() {
     for gpu in gpus() {
         let mut worst = 0f32;
         for (n_heads, n_kv, hd) in SHAPES {
-            let att = Attention::new(&gpu, n_heads, n_kv, hd, max_ctx).unwrap();
+            let att = Attention::new(&gpu, n_heads, n_kv, hd, max_ctx, KvCacheType::F32).unwrap();
             for kv_len in [1usize, 7, 128, 129, 300, 2049] {
                 let c = case(n_heads, n_kv, hd, max_ctx, 1, (kv_len * 31 + hd) as u64);
                 let got = gpu_attention(&gpu, &att, &c, n_heads, hd, kv_len - 1, 1);
@@ -165,7 +167,7 @@ fn prefill_attention_matches_cpu() {
     for gpu in gpus() {
         let mut worst = 0f32;
         for (n_heads, n_kv, hd) in SHAPES {
-            let att = Attention::new(&gpu, n_heads, n_kv, hd, max_ctx).unwrap();
+            let att = Attention::new(&gpu, n_heads, n_kv, hd, max_ctx, KvCacheType::F32).unwrap();
             // pos0 > 0: the cache already holds earlier positions.
             for (pos0, tokens) in [(0usize, 1usize), (0, 2), (0, 5), (0, 33), (9, 1), (9, 5), (130, 33), (300, 17)] {
                 let c = case(n_heads, n_kv, hd, max_ctx, tokens, (pos0 * 13 + tokens + hd) as u64);
@@ -186,7 +188,7 @@ fn one_binding_serves_a_prefill_then_decode_steps() {
     // buffers' contents) between calls.
     let (n_heads, n_kv, hd, max_ctx) = (6usize, 2usize, 64usize, 300usize);
     for gpu in gpus() {
-        let att = Attention::new(&gpu, n_heads, n_kv, hd, max_ctx).unwrap();
+        let att = Attention::new(&gpu, n_heads, n_kv, hd, max_ctx, KvCacheType::F32).unwrap();
         let c = case(n_heads, n_kv, hd, max_ctx, 40, 77);
         let step = gpu.uniform("step", &Step::default());
         let (bq, bo) =
@@ -288,7 +290,7 @@ fn long_prefill_crosses_key_ranges() {
     for gpu in gpus() {
         let mut worst = 0f32;
         for (n_heads, n_kv, hd) in [(2usize, 1usize, 64usize), (3, 1, 80), (2, 2, 256), (1, 1, 520)] {
-            let att = Attention::new(&gpu, n_heads, n_kv, hd, max_ctx).unwrap();
+            let att = Attention::new(&gpu, n_heads, n_kv, hd, max_ctx, KvCacheType::F32).unwrap();
             for (pos0, tokens) in [(1010usize, 33usize), (2040, 16), (3000, 40), (0, 600)] {
                 let c = case(n_heads, n_kv, hd, max_ctx, tokens, (pos0 + tokens + hd) as u64);
                 let got = gpu_attention(&gpu, &att, &c, n_heads, hd, pos0, tokens);
@@ -305,10 +307,59 @@ fn long_prefill_crosses_key_ranges() {
 #[test]
 fn aliased_query_and_output_is_an_error() {
     for gpu in gpus() {
-        let att = Attention::new(&gpu, 2, 1, 16, 64).unwrap();
+        let att = Attention::new(&gpu, 2, 1, 16, 64, KvCacheType::F32).unwrap();
         let step = gpu.uniform("step", &Step::default());
         let (x, k, v) = (gpu.buffer("x", 4096), gpu.buffer("k", 4096), gpu.buffer("v", 4096));
         assert!(att.bind(&gpu, &step, &x, &k, &v, &x).is_err());
-        assert!(Attention::new(&gpu, 6, 4, 16, 64).is_err(), "6 heads cannot share 4 KV heads evenly");
+        assert!(
+            Attention::new(&gpu, 6, 4, 16, 64, KvCacheType::F32).is_err(),
+            "6 heads cannot share 4 KV heads evenly"
+        );
+    }
+}
+
+#[test]
+fn f16_cache_matches_cpu_on_rounded_keys_and_values() {
+    // The f16 cache holds rounded K/V: compare against the reference on the
+    // same rounded values (then only summation order differs: 1e-4), for
+    // decode and prefill, keys written by the KvStore kernel itself.
+    const TOL: f32 = 1e-4;
+    let max_ctx = 300;
+    for gpu in gpus() {
+        for (n_heads, n_kv, hd) in SHAPES {
+            let att = Attention::new(&gpu, n_heads, n_kv, hd, max_ctx, KvCacheType::F16).unwrap();
+            let store = KvStore::new(&gpu, KvCacheType::F16, n_kv * hd).unwrap();
+            for (pos0, tokens) in [(0usize, 1usize), (0, 7), (129, 1), (250, 17)] {
+                let c = case(n_heads, n_kv, hd, max_ctx, tokens, (pos0 + tokens + hd) as u64);
+                let kv_len = pos0 + tokens;
+                // Store all kv_len rows through the kernel (as `tokens = kv_len` from position 0).
+                let fill = Step { tokens: kv_len as u32, pos: 0, kv_len: kv_len as u32, pad: 0 };
+                let fill_step = gpu.uniform("fill", &fill);
+                let width = n_kv * hd;
+                let (kc, vc) =
+                    (gpu.buffer("kc", (max_ctx * width * 2) as u64), gpu.buffer("vc", (max_ctx * width * 2) as u64));
+                let (kr, vr) = (
+                    gpu.buffer_init("k", &f32_bytes(&c.k[..kv_len * width])),
+                    gpu.buffer_init("v", &f32_bytes(&c.v[..kv_len * width])),
+                );
+                let (bgk, bgv) = (store.bind(&gpu, &fill_step, &kc, &kr), store.bind(&gpu, &fill_step, &vc, &vr));
+                run(&gpu, |p| {
+                    store.dispatch(p, &bgk, (kv_len * width) as u32);
+                    store.dispatch(p, &bgv, (kv_len * width) as u32);
+                });
+                let step = gpu
+                    .uniform("step", &Step { tokens: tokens as u32, pos: pos0 as u32, kv_len: kv_len as u32, pad: 0 });
+                let bq = gpu.buffer_init("q", &f32_bytes(&c.q));
+                let out = gpu.buffer("out", (tokens * n_heads * hd * 4) as u64);
+                let b = att.bind(&gpu, &step, &bq, &kc, &vc, &out).unwrap();
+                run(&gpu, |p| att.dispatch(p, &b, tokens as u32, kv_len as u32));
+                let got = gpu.read_f32(&out, tokens * n_heads * hd).unwrap();
+                let (k16, v16) =
+                    (kv_store::reference(KvCacheType::F16, &c.k), kv_store::reference(KvCacheType::F16, &c.v));
+                let want = attention::reference(&c.q, &k16, &v16, n_heads, n_kv, hd, pos0, tokens);
+                let err = max_abs_diff(&got, &want);
+                assert!(err < TOL, "{} f16 {n_heads}/{n_kv}x{hd} pos0={pos0} tokens={tokens}: {err}", label(&gpu));
+            }
+        }
     }
 }

@@ -31,6 +31,7 @@ pub fn engine(m: &ModelArgs, e: &EngineArgs, context_length: Option<usize>, prog
         adapter: e.adapter.clone(),
         context_length: context_length.or(e.ctx),
         tokenizer: m.tokenizer.clone(),
+        kv_cache: e.kv_cache.into(),
         ..Default::default()
     };
     let bar = progress.then(|| {

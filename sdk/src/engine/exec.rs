@@ -3,7 +3,7 @@
 use crate::error::Result;
 use crate::gpu::{GpuModel, GpuState};
 use crate::model::cpu::argmax;
-use crate::model::{CpuState, Model};
+use crate::model::{CpuState, KvCacheType, Model};
 
 /// A model ready to run, shared by every session of an engine.
 #[derive(Debug)]
@@ -48,10 +48,10 @@ impl Exec {
         }
     }
 
-    pub fn new_state(&self, ctx: usize, batch: usize) -> Result<ExecState> {
+    pub fn new_state(&self, ctx: usize, batch: usize, kv: KvCacheType) -> Result<ExecState> {
         Ok(match self {
-            Exec::Cpu(m) => ExecState::Cpu(CpuState::new(m, ctx)),
-            Exec::Gpu(m) => ExecState::Gpu(m.new_state(ctx, batch)?),
+            Exec::Cpu(m) => ExecState::Cpu(CpuState::with_kv(m, ctx, kv)),
+            Exec::Gpu(m) => ExecState::Gpu(m.new_state_with_kv(ctx, batch, kv)?),
         })
     }
 

@@ -31,7 +31,7 @@ pub use types::{CancelHandle, Completion, FinishReason, GenerateOptions, Timings
 use crate::chat::ChatTemplate;
 use crate::error::Result;
 use crate::gpu::{DeviceOptions, Gpu, GpuModel};
-use crate::model::Model;
+use crate::model::{KvCacheType, Model};
 use crate::source::{chat_template_source, load_tokenizer, ModelSource};
 use crate::tokenizer::Tokenizer;
 use exec::Exec;
@@ -64,11 +64,20 @@ pub struct EngineOptions {
     pub prefill_batch: usize,
     /// A tokenizer to use instead of the model's own (tokenizer.json or a GGUF vocabulary).
     pub tokenizer: Option<PathBuf>,
+    /// KV-cache element type (f16 halves its memory; f32 is exact).
+    pub kv_cache: KvCacheType,
 }
 
 impl Default for EngineOptions {
     fn default() -> Self {
-        EngineOptions { backend: Backend::Gpu, adapter: None, context_length: None, prefill_batch: 64, tokenizer: None }
+        EngineOptions {
+            backend: Backend::Gpu,
+            adapter: None,
+            context_length: None,
+            prefill_batch: 64,
+            tokenizer: None,
+            kv_cache: KvCacheType::F32,
+        }
     }
 }
 
@@ -104,6 +113,10 @@ pub struct EngineInfo {
     pub chat_template: bool,
     /// Identifies the model in saved session states.
     pub fingerprint: String,
+    /// KV-cache element type.
+    pub kv_cache: KvCacheType,
+    /// Bytes of one session's KV cache at `context_length`.
+    pub kv_cache_bytes: u64,
 }
 
 impl Inner {
@@ -122,6 +135,7 @@ pub(crate) struct Inner {
     pub info: EngineInfo,
     pub queue: queue::FairQueue,
     pub prefill_batch: usize,
+    pub kv_cache: KvCacheType,
 }
 
 /// A loaded model, shareable across threads (clone it freely).
@@ -163,6 +177,8 @@ impl Engine {
             vocab_size: model.config.vocab_size,
             chat_template: template.is_some(),
             fingerprint: state_file::fingerprint(&src, &model),
+            kv_cache: opts.kv_cache,
+            kv_cache_bytes: model.kv_cache_bytes(ctx, opts.kv_cache.bytes()),
         };
         progress(LoadProgress { stage: "uploading", fraction: 0.05 });
         let (exec, adapter) = match opts.backend {
@@ -185,6 +201,7 @@ impl Engine {
             info,
             queue: Default::default(),
             prefill_batch: opts.prefill_batch.max(1),
+            kv_cache: opts.kv_cache,
         };
         Ok(Engine { inner: Arc::new(inner) })
     }
@@ -208,7 +225,7 @@ impl Engine {
     /// comparisons with other engines). Uses its own temporary state.
     pub fn logits_all(&self, tokens: &[u32]) -> Result<Vec<Vec<f32>>> {
         let i = &self.inner;
-        let mut st = i.exec.new_state(tokens.len().max(1), i.prefill_batch)?;
+        let mut st = i.exec.new_state(tokens.len().max(1), i.prefill_batch, i.kv_cache)?;
         let _turn = i.queue.enter()?;
         i.exec.logits_all(&mut st, tokens, 0)
     }

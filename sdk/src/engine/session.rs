@@ -26,7 +26,7 @@ pub struct Session {
 impl Session {
     pub(crate) fn new(engine: Engine) -> Result<Self> {
         let i = &engine.inner;
-        let state = i.exec.new_state(i.info.context_length, i.prefill_batch)?;
+        let state = i.exec.new_state(i.info.context_length, i.prefill_batch, i.kv_cache)?;
         Ok(Session { engine, state, cached: Vec::new(), cancel: CancelHandle::default() })
     }
 

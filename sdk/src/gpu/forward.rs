@@ -6,6 +6,7 @@ use super::model::GpuModel;
 use super::state::{GpuState, Linear};
 use crate::error::{Error, Result};
 use crate::kernels::Step;
+use crate::model::KvCacheType;
 
 /// What a forward call leaves for the host.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,7 +106,13 @@ impl GpuModel {
         }
         for (i, chunk) in data.chunks_exact(per).enumerate() {
             let buf = if i % 2 == 0 { &st.k_cache[i / 2] } else { &st.v_cache[i / 2] };
-            self.gpu.queue.write_buffer(buf, 0, bytemuck::cast_slice(chunk));
+            match st.kv_type {
+                KvCacheType::F32 => self.gpu.queue.write_buffer(buf, 0, bytemuck::cast_slice(chunk)),
+                KvCacheType::F16 => {
+                    let halves: Vec<u8> = chunk.iter().flat_map(|&x| half::f16::from_f32(x).to_le_bytes()).collect();
+                    self.gpu.queue.write_buffer(buf, 0, &halves);
+                }
+            }
         }
         self.gpu.queue.submit([]);
         Ok(())
@@ -177,8 +184,8 @@ impl GpuModel {
                 }
                 st.rope_q.dispatch(&mut p, &l.rope_q, n);
                 st.rope_k.dispatch(&mut p, &l.rope_k, n);
-                l.store_k.kernel.dispatch(&mut p, &l.store_k.bg, n * kv_dim);
-                l.store_v.kernel.dispatch(&mut p, &l.store_v.bg, n * kv_dim);
+                st.kv_store.dispatch(&mut p, &l.store_k, n * kv_dim);
+                st.kv_store.dispatch(&mut p, &l.store_v, n * kv_dim);
                 st.attention.dispatch(&mut p, &l.attention, n, step.kv_len);
                 l.o.dispatch(&mut p, n);
                 l.residual_attn.kernel.dispatch(&mut p, &l.residual_attn.bg, n * dim);

@@ -8,10 +8,12 @@ use crate::kernels::argmax::{Argmax, SelectBinding, TopK};
 use crate::kernels::attention::{Attention, AttentionBinding};
 use crate::kernels::elementwise::{Elementwise, Op};
 use crate::kernels::embed::Embed;
+use crate::kernels::kv_store::KvStore;
 use crate::kernels::matmul::MatMul;
 use crate::kernels::matvec::MatVec;
 use crate::kernels::rmsnorm::RmsNorm;
 use crate::kernels::rope::Rope;
+use crate::model::KvCacheType;
 
 /// A weight matrix bound both ways: matvec for decode, matmul for prefill.
 #[derive(Debug)]
@@ -37,8 +39,8 @@ pub(crate) struct LayerKernels {
     pub bias: Option<[Bound<Elementwise>; 3]>,
     pub rope_q: wgpu::BindGroup,
     pub rope_k: wgpu::BindGroup,
-    pub store_k: Bound<Elementwise>,
-    pub store_v: Bound<Elementwise>,
+    pub store_k: wgpu::BindGroup,
+    pub store_v: wgpu::BindGroup,
     pub attention: AttentionBinding,
     pub o: Linear,
     pub residual_attn: Bound<Elementwise>,
@@ -80,6 +82,8 @@ pub struct GpuState {
     pub(crate) top_k: TopK,
     pub(crate) top_k_bind: SelectBinding,
     pub(crate) top_k_out: wgpu::Buffer,
+    pub(crate) kv_type: KvCacheType,
+    pub(crate) kv_store: KvStore,
     pub(crate) k_cache: Vec<wgpu::Buffer>,
     pub(crate) v_cache: Vec<wgpu::Buffer>,
     pub(crate) readback: Readback,
@@ -117,9 +121,14 @@ fn elementwise(
 impl GpuModel {
     /// A state holding `max_ctx` positions, prefilling up to `max_batch` tokens per call.
     pub fn new_state(&self, max_ctx: usize, max_batch: usize) -> Result<GpuState> {
+        self.new_state_with_kv(max_ctx, max_batch, KvCacheType::F32)
+    }
+
+    /// A state whose KV cache stores `kv` values.
+    pub fn new_state_with_kv(&self, max_ctx: usize, max_batch: usize, kv: KvCacheType) -> Result<GpuState> {
         let gpu = &*self.gpu;
         let scope = gpu.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
-        let state = self.build_state(max_ctx.max(1), max_batch.clamp(1, max_ctx.max(1)));
+        let state = self.build_state(max_ctx.max(1), max_batch.clamp(1, max_ctx.max(1)), kv);
         if let Some(e) = pollster::block_on(scope.pop()) {
             let bytes = state.as_ref().map_or(0, |s| s.device_bytes);
             return Err(Error::GpuOutOfMemory { what: format!("session state ({e})"), bytes });
@@ -127,11 +136,11 @@ impl GpuModel {
         state
     }
 
-    fn build_state(&self, max_ctx: usize, max_batch: usize) -> Result<GpuState> {
+    fn build_state(&self, max_ctx: usize, max_batch: usize, kv: KvCacheType) -> Result<GpuState> {
         let gpu = &*self.gpu;
         let c = &self.config;
         let (dim, q_dim, kv_dim, ffn, vocab) = (c.dim, c.q_dim(), c.kv_dim(), c.ffn_dim, c.vocab_size);
-        let cache_bytes = (max_ctx * kv_dim * 4) as u64;
+        let cache_bytes = (max_ctx * kv_dim * kv.bytes()) as u64;
         if cache_bytes > gpu.max_binding {
             return Err(Error::Gpu {
                 reason: format!(
@@ -157,14 +166,16 @@ impl GpuModel {
         let next_token = f("next_token", 1);
         let mut device_bytes =
             [&x, &xb, &q, &k, &v, &att, &gate, &up, &logits, &all_logits].iter().map(|b| b.size()).sum::<u64>();
-        let attention = Attention::new(gpu, c.n_heads, c.n_kv_heads, c.head_dim, max_ctx)?;
+        let attention = Attention::new(gpu, c.n_heads, c.n_kv_heads, c.head_dim, max_ctx, kv)?;
+        let kv_store = KvStore::new(gpu, kv, kv_dim)?;
         let norm = RmsNorm::new(gpu, dim, c.rms_eps)?;
         let rope_q = Rope::new(gpu, c.n_heads, c.head_dim, c.rope_dim, c.rope_layout)?;
         let rope_k = Rope::new(gpu, c.n_kv_heads, c.head_dim, c.rope_dim, c.rope_layout)?;
         let mut layers = Vec::with_capacity(self.layers.len());
         let (mut k_cache, mut v_cache) = (Vec::new(), Vec::new());
         for (i, l) in self.layers.iter().enumerate() {
-            let (kc, vc) = (f(&format!("k_cache.{i}"), max_ctx * kv_dim), f(&format!("v_cache.{i}"), max_ctx * kv_dim));
+            let cache = |name: String| gpu.buffer(&name, cache_bytes);
+            let (kc, vc) = (cache(format!("k_cache.{i}")), cache(format!("v_cache.{i}")));
             device_bytes += kc.size() + vc.size();
             k_cache.push(kc.clone());
             v_cache.push(vc.clone());
@@ -184,8 +195,8 @@ impl GpuModel {
                 bias,
                 rope_q: rope_q.bind(gpu, &step, &self.inv_freq, &q),
                 rope_k: rope_k.bind(gpu, &step, &self.inv_freq, &k),
-                store_k: elementwise(gpu, Op::StoreAtPos, kv_dim, &step, &kc, &k)?,
-                store_v: elementwise(gpu, Op::StoreAtPos, kv_dim, &step, &vc, &v)?,
+                store_k: kv_store.bind(gpu, &step, &kc, &k),
+                store_v: kv_store.bind(gpu, &step, &vc, &v),
                 attention: attention.bind(gpu, &step, &q, &kc, &vc, &att)?,
                 o: linear(gpu, &l.wo, &step, &att, &xb)?,
                 residual_attn: elementwise(gpu, Op::Add, dim, &step, &x, &xb)?,
@@ -222,6 +233,8 @@ impl GpuModel {
             top_k,
             top_k_bind,
             top_k_out,
+            kv_type: kv,
+            kv_store,
             k_cache,
             v_cache,
             readback,

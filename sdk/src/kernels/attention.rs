@@ -16,6 +16,7 @@
 use super::{bind, compose, pipeline, reduce_workgroup, Variant};
 use crate::error::{Error, Result};
 use crate::gpu::Gpu;
+use crate::model::KvCacheType;
 use wgpu::util::DeviceExt;
 
 /// WGSL body of the decode pass over key chunks.
@@ -30,9 +31,23 @@ pub const DECODE_CHUNK: u32 = 128;
 /// Keys per tile in the prefill kernel (`BK` in the shader).
 pub const PREFILL_KEYS: u32 = 16;
 
+/// The cache accessors (`k4`/`v4` and bindings 2, 3) of each cache type.
+pub fn kv_snippet(kv: KvCacheType) -> &'static str {
+    match kv {
+        KvCacheType::F32 => include_str!("../../../shaders/kv_f32.wgsl"),
+        KvCacheType::F16 => include_str!("../../../shaders/kv_f16.wgsl"),
+    }
+}
+
 /// Composed sources: the decode pass, the combine pass, the prefill kernel.
-pub fn sources(variant: Variant) -> [String; 3] {
-    [compose(variant, true, &[SOURCE]), compose(variant, true, &[COMBINE]), compose(variant, false, &[PREFILL])]
+pub fn sources(variant: Variant, kv: KvCacheType) -> [String; 3] {
+    // The snippet reads HEAD_DIM, declared by the bodies: overrides may be
+    // used before their declaration in WGSL (module scope is order-free).
+    [
+        compose(variant, true, &[kv_snippet(kv), SOURCE]),
+        compose(variant, true, &[COMBINE]),
+        compose(variant, false, &[kv_snippet(kv), PREFILL]),
+    ]
 }
 
 /// Query tokens per prefill workgroup: 16, fewer for wide heads so the
@@ -91,7 +106,19 @@ pub struct AttentionBinding {
 impl Attention {
     /// Build for `n_heads` query heads sharing `n_kv_heads` KV heads of
     /// `head_dim`, over a cache of `max_ctx` positions.
-    pub fn new(gpu: &Gpu, n_heads: usize, n_kv_heads: usize, head_dim: usize, max_ctx: usize) -> Result<Self> {
+    pub fn new(
+        gpu: &Gpu,
+        n_heads: usize,
+        n_kv_heads: usize,
+        head_dim: usize,
+        max_ctx: usize,
+        kv: KvCacheType,
+    ) -> Result<Self> {
+        if kv == KvCacheType::F16 && head_dim % 2 != 0 {
+            return Err(Error::InvalidArgument {
+                reason: format!("an f16 KV cache needs an even head size, not {head_dim}"),
+            });
+        }
         if n_heads == 0 || n_kv_heads == 0 || n_heads % n_kv_heads != 0 || head_dim == 0 || max_ctx == 0 {
             return Err(Error::InvalidArgument {
                 reason: format!(
@@ -105,7 +132,7 @@ impl Attention {
         let bq = prefill_queries(head_dim);
         let range = prefill_range(head_dim);
         let scale = f64::from(1.0 / (head_dim as f32).sqrt());
-        let [split_src, combine_src, prefill_src] = sources(v);
+        let [split_src, combine_src, prefill_src] = sources(v, kv);
         let shape = [
             ("N_HEADS", n_heads as f64),
             ("HEAD_DIM", head_dim as f64),

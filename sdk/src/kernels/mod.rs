@@ -12,6 +12,7 @@ pub mod argmax;
 pub mod attention;
 pub mod elementwise;
 pub mod embed;
+pub mod kv_store;
 pub mod matmul;
 pub mod matvec;
 pub mod rmsnorm;
@@ -206,10 +207,13 @@ pub fn all_sources(variant: Variant) -> Vec<(String, String)> {
         v.push((format!("embed {ty:?}"), embed::source(ty, variant)));
     }
     v.push(("rope".into(), rope::source(variant)));
-    let [split, combine, prefill] = attention::sources(variant);
-    v.push(("attention".into(), split));
-    v.push(("attention_combine".into(), combine));
-    v.push(("attention_prefill".into(), prefill));
+    for kv in [crate::model::KvCacheType::F32, crate::model::KvCacheType::F16] {
+        let [split, combine, prefill] = attention::sources(variant, kv);
+        v.push((format!("attention {kv:?}"), split));
+        v.push((format!("attention_combine {kv:?}"), combine));
+        v.push((format!("attention_prefill {kv:?}"), prefill));
+    }
+    v.push(("kv_store f16".into(), kv_store::source(variant)));
     v.push(("argmax logits".into(), argmax::source(variant, false)));
     v.push(("argmax pairs".into(), argmax::source(variant, true)));
     v

@@ -5,7 +5,7 @@
 //! RMSNorm → SwiGLU FFN → residual) → final RMSNorm → logits. Quantized
 //! matrices are dequantized one row at a time; no f32 copy of the model exists.
 
-use super::Model;
+use super::{KvCacheType, Model};
 use crate::error::{Error, Result};
 use crate::tensor::TensorRef;
 
@@ -14,6 +14,7 @@ use crate::tensor::TensorRef;
 pub struct CpuState {
     ctx: usize,
     kv_dim: usize,
+    kv_type: KvCacheType,
     /// [n_layers × ctx × kv_dim]
     k_cache: Vec<f32>,
     /// [n_layers × ctx × kv_dim]
@@ -31,13 +32,20 @@ pub struct CpuState {
 }
 
 impl CpuState {
-    /// A state with room for `ctx` positions.
+    /// A state with room for `ctx` positions (f32 cache).
     pub fn new(model: &Model, ctx: usize) -> Self {
+        Self::with_kv(model, ctx, KvCacheType::F32)
+    }
+
+    /// A state whose cache rounds stored values to `kv` (kept as f32 here:
+    /// the reference computes exactly what a GPU cache of that type holds).
+    pub fn with_kv(model: &Model, ctx: usize, kv: KvCacheType) -> Self {
         let c = &model.config;
         let cache = c.n_layers * ctx * c.kv_dim();
         CpuState {
             ctx,
             kv_dim: c.kv_dim(),
+            kv_type: kv,
             k_cache: vec![0.0; cache],
             v_cache: vec![0.0; cache],
             x: vec![0.0; c.dim],
@@ -80,8 +88,14 @@ impl CpuState {
         }
         for l in 0..layers {
             let src = &data[2 * l * per..];
-            self.k_cache[l * per_layer..][..per].copy_from_slice(&src[..per]);
-            self.v_cache[l * per_layer..][..per].copy_from_slice(&src[per..2 * per]);
+            let kv = self.kv_type;
+            let round = |x: &f32| kv.round(*x);
+            for (d, x) in self.k_cache[l * per_layer..][..per].iter_mut().zip(&src[..per]) {
+                *d = round(x);
+            }
+            for (d, x) in self.v_cache[l * per_layer..][..per].iter_mut().zip(&src[per..2 * per]) {
+                *d = round(x);
+            }
         }
         Ok(())
     }
@@ -136,8 +150,12 @@ impl Model {
             super::rope::apply(&mut s.k, hd, c.rope_layout, &self.inv_freq, pos);
             let layer_base = li * s.ctx * kv_dim;
             let at = layer_base + pos * kv_dim;
-            s.k_cache[at..at + kv_dim].copy_from_slice(&s.k);
-            s.v_cache[at..at + kv_dim].copy_from_slice(&s.v);
+            let kv_type = s.kv_type;
+            for (dst, src) in [(&mut s.k_cache, &s.k), (&mut s.v_cache, &s.v)] {
+                for (d, &v) in dst[at..at + kv_dim].iter_mut().zip(src.iter()) {
+                    *d = kv_type.round(v);
+                }
+            }
             for h in 0..c.n_heads {
                 // Grouped-query attention: `group` query heads share one KV head.
                 let kv_off = (h / group) * hd;

@@ -14,6 +14,36 @@ pub use weights::Weights;
 use crate::error::Result;
 use crate::source::ModelSource;
 
+/// Element type of the KV cache.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KvCacheType {
+    /// 4 bytes per value: exact.
+    #[default]
+    F32,
+    /// 2 bytes per value: half the memory and attention bandwidth (llama.cpp's
+    /// default); values are rounded to f16 when stored.
+    F16,
+}
+
+impl KvCacheType {
+    /// What `v` reads back as from a cache of this type.
+    pub fn round(self, v: f32) -> f32 {
+        match self {
+            KvCacheType::F32 => v,
+            KvCacheType::F16 => half::f16::from_f32(v).to_f32(),
+        }
+    }
+
+    /// Bytes per stored value.
+    pub fn bytes(self) -> usize {
+        match self {
+            KvCacheType::F32 => 4,
+            KvCacheType::F16 => 2,
+        }
+    }
+}
+
 /// A loaded model: immutable config and weights (views into the mapped file).
 #[derive(Debug)]
 pub struct Model {
