@@ -1,5 +1,5 @@
 //! `hearth::sampling` against a deliberately plain reference written here: the same chain
-//! (bias, penalties, greedy, top-k, softmax with temperature, top-p, min-p, renormalize)
+//! (bias, penalties, greedy, top-k, top-p, min-p, then softmax with temperature: llama.cpp's order)
 //! in the most direct code, giving the final probability of every token in the vocabulary.
 
 use hearth::model::cpu::argmax;
@@ -36,30 +36,25 @@ fn reference(logits: &[f32], history: &[u32], o: &SamplingOptions) -> Vec<f64> {
     if o.top_k > 0 {
         order.truncate(o.top_k);
     }
+    // llama.cpp's order: top-p and min-p on temperature-1 probabilities, then temperature.
     let max = l[order[0]] as f64;
-    let sum: f64 = order.iter().map(|&t| ((l[t] as f64 - max) / o.temperature as f64).exp()).sum();
-    for &t in &order {
-        p[t] = ((l[t] as f64 - max) / o.temperature as f64).exp() / sum;
-    }
+    let sum1: f64 = order.iter().map(|&t| (l[t] as f64 - max).exp()).sum();
+    let p1 = |t: usize| (l[t] as f64 - max).exp() / sum1;
+    let mut keep = order.len();
     if o.top_p < 1.0 {
         let mut cum = 0.0;
-        let mut keep = order.len();
         for (i, &t) in order.iter().enumerate() {
-            cum += p[t];
+            cum += p1(t);
             if cum >= o.top_p as f64 {
                 keep = i + 1;
                 break;
             }
         }
-        for &t in &order[keep..] {
-            p[t] = 0.0;
-        }
     }
-    let p_max = p[order[0]];
-    for x in p.iter_mut() {
-        if *x < o.min_p as f64 * p_max {
-            *x = 0.0;
-        }
+    let p1_max = p1(order[0]);
+    let survivors: Vec<usize> = order[..keep].iter().copied().filter(|&t| p1(t) >= o.min_p as f64 * p1_max).collect();
+    for &t in &survivors {
+        p[t] = ((l[t] as f64 - max) / o.temperature as f64).exp();
     }
     let total: f64 = p.iter().sum();
     p.iter().map(|x| x / total).collect()

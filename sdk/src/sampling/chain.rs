@@ -100,18 +100,17 @@ pub(crate) fn shape(cands: &mut Vec<Cand>, probs: &mut Vec<f64>, o: &SamplingOpt
         return Err(Error::InvalidArgument { reason: "no candidates to sample from".into() });
     };
 
-    // f64 so that the tail of a flat 150k-token distribution still sums accurately.
-    let t = f64::from(o.temperature);
-    probs.extend(cands.iter().map(|&(_, l)| ((f64::from(l) - f64::from(max)) / t).exp()));
-    let sum: f64 = probs.iter().sum();
-
+    // Top-p and min-p look at the temperature-1 distribution and temperature
+    // shapes only what survives: llama.cpp's default chain order. f64 so that the
+    // tail of a flat 150k-token distribution still sums accurately.
+    let base = |l: f32| (f64::from(l) - f64::from(max)).exp();
     // Probabilities only fall along the sorted list, so top-p and min-p each keep a prefix.
-    let mut keep = probs.len();
+    let mut keep = cands.len();
     if o.top_p < 1.0 {
-        let target = f64::from(o.top_p) * sum;
+        let target = f64::from(o.top_p) * cands.iter().map(|&(_, l)| base(l)).sum::<f64>();
         let mut cum = 0.0;
-        for (i, p) in probs.iter().enumerate() {
-            cum += p;
+        for (i, &(_, l)) in cands.iter().enumerate() {
+            cum += base(l);
             if cum >= target {
                 keep = i + 1;
                 break;
@@ -119,11 +118,12 @@ pub(crate) fn shape(cands: &mut Vec<Cand>, probs: &mut Vec<f64>, o: &SamplingOpt
         }
     }
     if o.min_p > 0.0 {
-        // probs[0] is the top probability (exp(0) = 1 before normalizing); the ratio is
-        // what min-p compares, so normalizing first would change nothing.
-        let floor = f64::from(o.min_p) * probs[0];
-        keep = probs[..keep].iter().take_while(|&&p| p >= floor).count().max(1);
+        // The top token's temperature-1 weight is exp(0) = 1: the floor is min_p itself.
+        let floor = f64::from(o.min_p);
+        keep = cands[..keep].iter().take_while(|&&(_, l)| base(l) >= floor).count().max(1);
     }
+    let t = f64::from(o.temperature);
+    probs.extend(cands[..keep].iter().map(|&(_, l)| ((f64::from(l) - f64::from(max)) / t).exp()));
     Ok(keep)
 }
 

@@ -8,11 +8,11 @@
 //!    token: repeat (`l > 0 ? l / p : l * p`), then `l -= count * frequency + presence`.
 //! 3. **greedy** when `temperature == 0`: the highest logit, lowest id on ties. Stops here.
 //! 4. **top-k**: keep the `top_k` highest logits (0 keeps all).
-//! 5. **softmax** of `logit / temperature`.
-//! 6. **top-p**: keep the shortest prefix of the tokens sorted by probability whose
-//!    cumulative probability reaches `top_p` (at least one token).
-//! 7. **min-p**: drop tokens whose probability is below `min_p` times the highest.
-//! 8. **renormalize** what is left and **draw** one token with the seeded RNG.
+//! 5. **top-p**: keep the shortest prefix of the tokens sorted by probability (softmax at
+//!    temperature 1) whose cumulative probability reaches `top_p` (at least one token).
+//! 6. **min-p**: drop tokens whose temperature-1 probability is below `min_p` times the highest.
+//! 7. **temperature**: softmax of `logit / temperature` over what is left, then **draw** one
+//!    token with the seeded RNG.
 //!
 //! Every sort is by logit, highest first, lower id on ties, so a seed gives the same tokens
 //! on every platform. The RNG is ChaCha20 (`rand_chacha`), seeded with
@@ -20,8 +20,9 @@
 //! algorithms. (`exp` comes from the platform's libm and may differ in the last bit, which can
 //! only matter when a draw lands within that bit of a cumulative-probability boundary.)
 //!
-//! Unlike llama.cpp, whose chain applies temperature after top-p and min-p, temperature here
-//! shapes the probabilities that top-p and min-p look at (as in Hugging Face transformers).
+//! This is llama.cpp's default sampler chain order (top-k, top-p, min-p, then temperature):
+//! the same options mean the same thing here as in `llama-cli`. (Hugging Face transformers
+//! applies temperature first, so its top-p/min-p see sharpened or flattened probabilities.)
 
 mod chain;
 #[cfg(test)]
