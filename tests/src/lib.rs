@@ -109,3 +109,37 @@ pub fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
     assert_eq!(a.len(), b.len());
     a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
 }
+
+/// Token ids of a JSON array.
+pub fn json_ids(v: &serde_json::Value) -> Vec<u32> {
+    v.as_array().expect("array").iter().map(|t| t.as_u64().expect("id") as u32).collect()
+}
+
+/// A JSON array of arrays of numbers (logits per position).
+pub fn json_matrix(v: &serde_json::Value) -> Vec<Vec<f32>> {
+    let row =
+        |r: &serde_json::Value| r.as_array().expect("row").iter().map(|x| x.as_f64().expect("number") as f32).collect();
+    v.as_array().expect("array").iter().map(row).collect()
+}
+
+/// Little-endian bytes of f32 values (buffer contents).
+pub fn f32_bytes(v: &[f32]) -> Vec<u8> {
+    v.iter().flat_map(|x| x.to_le_bytes()).collect()
+}
+
+/// Record one compute pass and submit it.
+pub fn submit(gpu: &hearth::gpu::Gpu, f: impl FnOnce(&mut wgpu::ComputePass<'_>)) {
+    let mut enc = gpu.device.create_command_encoder(&Default::default());
+    {
+        let mut pass = enc.begin_compute_pass(&Default::default());
+        f(&mut pass);
+    }
+    gpu.queue.submit([enc.finish()]);
+}
+
+/// The adapter's own variant and the plain one (no f16, no subgroups), so
+/// every kernel test also covers devices without optional features.
+pub fn default_and_plain_gpus() -> Vec<hearth::gpu::Gpu> {
+    let plain = hearth::gpu::DeviceOptions { disable_f16: true, disable_subgroups: true, ..Default::default() };
+    [hearth::gpu::DeviceOptions::default(), plain].iter().filter_map(test_gpu_with).collect()
+}

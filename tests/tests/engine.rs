@@ -8,7 +8,7 @@ use hearth::gguf::{GgufFile, GgufWriter, Value};
 use hearth::model::KvCacheType;
 use hearth::sampling::SamplingOptions;
 use hearth::Error;
-use hearth_tests::{read_json, shared_models};
+use hearth_tests::{json_ids, read_json, shared_models};
 use std::path::{Path, PathBuf};
 
 fn stories(file: &str) -> Option<PathBuf> {
@@ -22,10 +22,6 @@ fn engine(path: &Path, backend: Backend) -> Engine {
 
 fn greedy(n: usize) -> GenerateOptions {
     GenerateOptions { max_tokens: n, sampling: SamplingOptions::greedy(), ..Default::default() }
-}
-
-fn ids(v: &serde_json::Value) -> Vec<u32> {
-    v.as_array().unwrap().iter().map(|t| t.as_u64().unwrap() as u32).collect()
 }
 
 #[test]
@@ -43,7 +39,7 @@ fn generate_streams_the_reference_continuation_on_both_backends() {
                 true
             })
             .unwrap();
-        assert_eq!(done.tokens, ids(&entry["greedy_tokens"]), "{backend:?}");
+        assert_eq!(done.tokens, json_ids(&entry["greedy_tokens"]), "{backend:?}");
         assert_eq!(format!("Once upon a time{}", done.text), entry["greedy_text"].as_str().unwrap());
         assert_eq!(streamed, done.text);
         assert_eq!(done.finish_reason, FinishReason::Length);
@@ -56,7 +52,7 @@ fn generate_streams_the_reference_continuation_on_both_backends() {
 fn f16_kv_cache_gives_the_reference_tokens_on_both_backends() {
     let Some(path) = stories("stories260K-Q8_0.gguf") else { return };
     let r = read_json(&path.with_file_name("reference.json"));
-    let want = ids(&r["files"]["stories260K-Q8_0.gguf"]["greedy_tokens"]);
+    let want = json_ids(&r["files"]["stories260K-Q8_0.gguf"]["greedy_tokens"]);
     for backend in [Backend::Gpu, Backend::Cpu] {
         let opts =
             EngineOptions { backend, context_length: Some(512), kv_cache: KvCacheType::F16, ..Default::default() };

@@ -3,7 +3,7 @@
 //! not multiples of the workgroup, chunk or tile sizes, in the variant the
 //! adapter supports and in the plain variant (no f16, no subgroups).
 
-use hearth::gpu::{DeviceOptions, Gpu};
+use hearth::gpu::Gpu;
 use hearth::kernels::argmax::{self, Argmax, TopK};
 use hearth::kernels::attention::{self, Attention};
 use hearth::kernels::kv_store::{self, KvStore};
@@ -11,12 +11,7 @@ use hearth::kernels::rope::{self, Rope};
 use hearth::kernels::Step;
 use hearth::model::KvCacheType;
 use hearth::model::RopeLayout;
-use hearth_tests::{max_abs_diff, random_f32, test_gpu_with};
-
-fn gpus() -> Vec<Gpu> {
-    let plain = DeviceOptions { disable_f16: true, disable_subgroups: true, ..Default::default() };
-    [DeviceOptions::default(), plain].iter().filter_map(test_gpu_with).collect()
-}
+use hearth_tests::{default_and_plain_gpus, f32_bytes, max_abs_diff, random_f32, submit};
 
 fn label(gpu: &Gpu) -> &'static str {
     if gpu.subgroups {
@@ -24,19 +19,6 @@ fn label(gpu: &Gpu) -> &'static str {
     } else {
         "plain"
     }
-}
-
-fn f32_bytes(v: &[f32]) -> Vec<u8> {
-    v.iter().flat_map(|x| x.to_le_bytes()).collect()
-}
-
-fn run(gpu: &Gpu, f: impl FnOnce(&mut wgpu::ComputePass<'_>)) {
-    let mut enc = gpu.device.create_command_encoder(&Default::default());
-    {
-        let mut pass = enc.begin_compute_pass(&Default::default());
-        f(&mut pass);
-    }
-    gpu.queue.submit([enc.finish()]);
 }
 
 fn read_u32(gpu: &Gpu, b: &wgpu::Buffer, n: usize) -> Vec<u32> {
@@ -56,7 +38,7 @@ fn rope_matches_cpu() {
     // by about 2.4e-7 · pos, plus the f32 sin/cos error.
     let mut worst = 0f32;
     let mut worst_abs = 0f32;
-    for gpu in gpus() {
+    for gpu in default_and_plain_gpus() {
         for (n_heads, head_dim, rope_dim) in
             [(4usize, 8usize, 8usize), (3, 80, 80), (5, 96, 64), (2, 128, 128), (7, 64, 32)]
         {
@@ -71,7 +53,7 @@ fn rope_matches_cpu() {
                     let kv_len = (pos0 + tokens) as u32;
                     let step = gpu.uniform("step", &Step { tokens: tokens as u32, pos: pos0 as u32, kv_len, pad: 0 });
                     let bg = k.bind(&gpu, &step, &bf, &bx);
-                    run(&gpu, |p| k.dispatch(p, &bg, tokens as u32));
+                    submit(&gpu, |p| k.dispatch(p, &bg, tokens as u32));
                     let got = gpu.read_f32(&bx, x.len()).unwrap();
                     let want = rope::reference(&x, n_heads, head_dim, layout, &freqs, pos0, tokens);
                     let err = max_abs_diff(&got, &want);
@@ -126,7 +108,7 @@ fn gpu_attention(
     let bv = gpu.buffer_init("v", &f32_bytes(&c.v));
     let out = gpu.buffer("out", (tokens * n_heads * hd * 4) as u64);
     let b = att.bind(gpu, &step, &bq, &bk, &bv, &out).unwrap();
-    run(gpu, |p| att.dispatch(p, &b, tokens as u32, kv_len));
+    submit(gpu, |p| att.dispatch(p, &b, tokens as u32, kv_len));
     gpu.read_f32(&out, tokens * n_heads * hd).unwrap()
 }
 
@@ -142,7 +124,7 @@ fn decode_attention_matches_cpu() {
     // in [-1, 1]); f32 sums over up to 2049 keys in a different order.
     const TOL: f32 = 1e-4;
     let max_ctx = 2100;
-    for gpu in gpus() {
+    for gpu in default_and_plain_gpus() {
         let mut worst = 0f32;
         for (n_heads, n_kv, hd) in SHAPES {
             let att = Attention::new(&gpu, n_heads, n_kv, hd, max_ctx, KvCacheType::F32).unwrap();
@@ -164,7 +146,7 @@ fn prefill_attention_matches_cpu() {
     // Tolerance as for decode: 1e-4 absolute on O(1) outputs.
     const TOL: f32 = 1e-4;
     let max_ctx = 400;
-    for gpu in gpus() {
+    for gpu in default_and_plain_gpus() {
         let mut worst = 0f32;
         for (n_heads, n_kv, hd) in SHAPES {
             let att = Attention::new(&gpu, n_heads, n_kv, hd, max_ctx, KvCacheType::F32).unwrap();
@@ -187,7 +169,7 @@ fn one_binding_serves_a_prefill_then_decode_steps() {
     // The engine binds once and only rewrites the step uniform (and the
     // buffers' contents) between calls.
     let (n_heads, n_kv, hd, max_ctx) = (6usize, 2usize, 64usize, 300usize);
-    for gpu in gpus() {
+    for gpu in default_and_plain_gpus() {
         let att = Attention::new(&gpu, n_heads, n_kv, hd, max_ctx, KvCacheType::F32).unwrap();
         let c = case(n_heads, n_kv, hd, max_ctx, 40, 77);
         let step = gpu.uniform("step", &Step::default());
@@ -206,7 +188,7 @@ fn one_binding_serves_a_prefill_then_decode_steps() {
                 0,
                 step_bytes(&Step { tokens: tokens as u32, pos: pos as u32, kv_len, pad: 0 }).as_slice(),
             );
-            run(&gpu, |p| att.dispatch(p, &b, tokens as u32, kv_len));
+            submit(&gpu, |p| att.dispatch(p, &b, tokens as u32, kv_len));
             let got = gpu.read_f32(&bo, q.len()).unwrap();
             let want = attention::reference(q, &c.k, &c.v, n_heads, n_kv, hd, pos, tokens);
             let err = max_abs_diff(&got, &want);
@@ -222,7 +204,7 @@ fn step_bytes(s: &Step) -> Vec<u8> {
 
 #[test]
 fn argmax_matches_cpu_with_ties() {
-    for gpu in gpus() {
+    for gpu in default_and_plain_gpus() {
         for n in [1usize, 7, 1000, 1024, 1025, 70_000, 151_936, 262_144] {
             let mut x = random_f32(n, n as u64);
             let mut cases = vec![x.clone()];
@@ -249,7 +231,7 @@ fn argmax_matches_cpu_with_ties() {
                 let bx = gpu.buffer_init("logits", &f32_bytes(&x));
                 let out = gpu.buffer("out", 4);
                 let b = k.bind(&gpu, &bx, &out);
-                run(&gpu, |p| k.dispatch(p, &b));
+                submit(&gpu, |p| k.dispatch(p, &b));
                 let got = read_u32(&gpu, &out, 1)[0];
                 assert_eq!(got, hearth::model::cpu::argmax(&x), "{} n={n}", label(&gpu));
             }
@@ -259,7 +241,7 @@ fn argmax_matches_cpu_with_ties() {
 
 #[test]
 fn top_k_matches_cpu_order() {
-    for gpu in gpus() {
+    for gpu in default_and_plain_gpus() {
         for n in [1usize, 10, 1025, 5000, 151_936] {
             // Values on a coarse grid: many exact ties, ordered by id.
             let x: Vec<f32> = random_f32(n, 3 + n as u64).iter().map(|v| (v * 40.0).round() / 8.0).collect();
@@ -271,7 +253,7 @@ fn top_k_matches_cpu_order() {
                 let bx = gpu.buffer_init("logits", &f32_bytes(&x));
                 let out = gpu.buffer("out", (k * 8) as u64);
                 let b = t.bind(&gpu, &bx, &out);
-                run(&gpu, |p| t.dispatch(p, &b));
+                submit(&gpu, |p| t.dispatch(p, &b));
                 let words = read_u32(&gpu, &out, 2 * k);
                 let got: Vec<(u32, f32)> = words.chunks(2).map(|w| (w[0], f32::from_bits(w[1]))).collect();
                 assert_eq!(got, argmax::top_k_reference(&x, k), "{} n={n} k={k}", label(&gpu));
@@ -287,7 +269,7 @@ fn long_prefill_crosses_key_ranges() {
     // of several ranges. Tolerance as above.
     const TOL: f32 = 1e-4;
     let max_ctx = 3100;
-    for gpu in gpus() {
+    for gpu in default_and_plain_gpus() {
         let mut worst = 0f32;
         for (n_heads, n_kv, hd) in [(2usize, 1usize, 64usize), (3, 1, 80), (2, 2, 256), (1, 1, 520)] {
             let att = Attention::new(&gpu, n_heads, n_kv, hd, max_ctx, KvCacheType::F32).unwrap();
@@ -306,7 +288,7 @@ fn long_prefill_crosses_key_ranges() {
 
 #[test]
 fn aliased_query_and_output_is_an_error() {
-    for gpu in gpus() {
+    for gpu in default_and_plain_gpus() {
         let att = Attention::new(&gpu, 2, 1, 16, 64, KvCacheType::F32).unwrap();
         let step = gpu.uniform("step", &Step::default());
         let (x, k, v) = (gpu.buffer("x", 4096), gpu.buffer("k", 4096), gpu.buffer("v", 4096));
@@ -325,7 +307,7 @@ fn f16_cache_matches_cpu_on_rounded_keys_and_values() {
     // decode and prefill, keys written by the KvStore kernel itself.
     const TOL: f32 = 1e-4;
     let max_ctx = 300;
-    for gpu in gpus() {
+    for gpu in default_and_plain_gpus() {
         for (n_heads, n_kv, hd) in SHAPES {
             let att = Attention::new(&gpu, n_heads, n_kv, hd, max_ctx, KvCacheType::F16).unwrap();
             let store = KvStore::new(&gpu, KvCacheType::F16, n_kv * hd).unwrap();
@@ -343,7 +325,7 @@ fn f16_cache_matches_cpu_on_rounded_keys_and_values() {
                     gpu.buffer_init("v", &f32_bytes(&c.v[..kv_len * width])),
                 );
                 let (bgk, bgv) = (store.bind(&gpu, &fill_step, &kc, &kr), store.bind(&gpu, &fill_step, &vc, &vr));
-                run(&gpu, |p| {
+                submit(&gpu, |p| {
                     store.dispatch(p, &bgk, (kv_len * width) as u32);
                     store.dispatch(p, &bgv, (kv_len * width) as u32);
                 });
@@ -352,7 +334,7 @@ fn f16_cache_matches_cpu_on_rounded_keys_and_values() {
                 let bq = gpu.buffer_init("q", &f32_bytes(&c.q));
                 let out = gpu.buffer("out", (tokens * n_heads * hd * 4) as u64);
                 let b = att.bind(&gpu, &step, &bq, &kc, &vc, &out).unwrap();
-                run(&gpu, |p| att.dispatch(p, &b, tokens as u32, kv_len as u32));
+                submit(&gpu, |p| att.dispatch(p, &b, tokens as u32, kv_len as u32));
                 let got = gpu.read_f32(&out, tokens * n_heads * hd).unwrap();
                 let (k16, v16) =
                     (kv_store::reference(KvCacheType::F16, &c.k), kv_store::reference(KvCacheType::F16, &c.v));

@@ -2,34 +2,15 @@
 //! that are not multiples of the workgroup or block size, in the variant the
 //! adapter supports and in the plain variant (no f16, no subgroups).
 
-use hearth::gpu::{DeviceOptions, Gpu};
 use hearth::kernels::elementwise::{self, Elementwise, Op};
 use hearth::kernels::rmsnorm::{self, RmsNorm};
 use hearth::kernels::Step;
-use hearth_tests::{max_abs_diff, random_f32, test_gpu_with};
-
-fn gpus() -> Vec<Gpu> {
-    let plain = DeviceOptions { disable_f16: true, disable_subgroups: true, ..Default::default() };
-    [DeviceOptions::default(), plain].iter().filter_map(test_gpu_with).collect()
-}
-
-fn f32_bytes(v: &[f32]) -> Vec<u8> {
-    v.iter().flat_map(|x| x.to_le_bytes()).collect()
-}
-
-fn run(gpu: &Gpu, f: impl FnOnce(&mut wgpu::ComputePass<'_>)) {
-    let mut enc = gpu.device.create_command_encoder(&Default::default());
-    {
-        let mut pass = enc.begin_compute_pass(&Default::default());
-        f(&mut pass);
-    }
-    gpu.queue.submit([enc.finish()]);
-}
+use hearth_tests::{default_and_plain_gpus, f32_bytes, max_abs_diff, random_f32, submit};
 
 #[test]
 fn rmsnorm_matches_cpu() {
     // Tolerance: f32 sums in a different order; 1e-5 relative to O(1) outputs.
-    for gpu in gpus() {
+    for gpu in default_and_plain_gpus() {
         for (n, rows) in [(1usize, 1usize), (37, 3), (64, 2), (577, 5), (2048, 1)] {
             let x = random_f32(n * rows, n as u64);
             let w = random_f32(n, 7);
@@ -40,7 +21,7 @@ fn rmsnorm_matches_cpu() {
                 gpu.buffer("out", (n * rows * 4) as u64),
             );
             let bg = k.bind(&gpu, &bx, &bw, &bo);
-            run(&gpu, |p| k.dispatch(p, &bg, rows as u32));
+            submit(&gpu, |p| k.dispatch(p, &bg, rows as u32));
             let got = gpu.read_f32(&bo, n * rows).unwrap();
             let want = rmsnorm::reference(&x, &w, 1e-5);
             assert!(max_abs_diff(&got, &want) < 1e-4, "n={n} rows={rows} {:?}", gpu.summary.name);
@@ -50,7 +31,7 @@ fn rmsnorm_matches_cpu() {
 
 #[test]
 fn elementwise_ops_match_cpu() {
-    for gpu in gpus() {
+    for gpu in default_and_plain_gpus() {
         for op in [Op::Add, Op::SwiGlu, Op::BiasAdd, Op::StoreAtPos] {
             for (width, tokens) in [(1usize, 1usize), (63, 1), (65, 3), (1000, 2), (70_001, 1)] {
                 let pos = 2;
@@ -63,7 +44,7 @@ fn elementwise_ops_match_cpu() {
                 let step = Step { tokens: tokens as u32, pos: pos as u32, ..Default::default() };
                 let params = gpu.uniform("step", &step);
                 let bg = k.bind(&gpu, &params, &ba, &bb);
-                run(&gpu, |p| k.dispatch(p, &bg, (width * tokens) as u32));
+                submit(&gpu, |p| k.dispatch(p, &bg, (width * tokens) as u32));
                 let got = gpu.read_f32(&ba, a.len()).unwrap();
                 let want = elementwise::reference(op, &a, &b, width, pos);
                 // exp() on the GPU may differ from Rust's by a few ulp.

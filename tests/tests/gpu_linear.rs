@@ -8,7 +8,7 @@ use hearth::gpu::weights::{GpuMatrix, GpuType};
 use hearth::gpu::{DeviceOptions, Gpu};
 use hearth::kernels::{embed::Embed, matmul::MatMul, matvec::MatVec, Step};
 use hearth::tensor::{Mapped, TensorRef};
-use hearth_tests::{random_f32, test_gpu_with};
+use hearth_tests::{default_and_plain_gpus, f32_bytes, random_f32, submit, test_gpu_with};
 use rand::{Rng, SeedableRng};
 use std::path::Path;
 use std::sync::Arc;
@@ -72,10 +72,9 @@ fn reference(t: &TensorRef, x: &[f32], tokens: usize) -> Vec<f32> {
 }
 
 fn gpus() -> Vec<Gpu> {
-    let plain = DeviceOptions { disable_f16: true, disable_subgroups: true, ..Default::default() };
     // A 4 KiB binding limit splits every matrix below into several chunks.
     let split = DeviceOptions { max_binding_override: Some(4096), ..Default::default() };
-    [DeviceOptions::default(), plain, split].iter().filter_map(test_gpu_with).collect()
+    default_and_plain_gpus().into_iter().chain(test_gpu_with(&split)).collect()
 }
 
 fn shapes(ty: GgmlType) -> Vec<(usize, usize)> {
@@ -92,19 +91,6 @@ fn assert_close(got: &[f32], want: &[f32], what: &str) {
     for (i, (a, b)) in got.iter().zip(want).enumerate() {
         assert!((a - b).abs() <= 2e-5 * scale + 1e-5, "{what}: [{i}] {a} vs {b}");
     }
-}
-
-fn submit(gpu: &Gpu, f: impl FnOnce(&mut wgpu::ComputePass<'_>)) {
-    let mut enc = gpu.device.create_command_encoder(&Default::default());
-    {
-        let mut pass = enc.begin_compute_pass(&Default::default());
-        f(&mut pass);
-    }
-    gpu.queue.submit([enc.finish()]);
-}
-
-fn f32_bytes(v: &[f32]) -> Vec<u8> {
-    v.iter().flat_map(|x| x.to_le_bytes()).collect()
 }
 
 #[test]

@@ -5,21 +5,9 @@
 use hearth::gpu::{DeviceOptions, Gpu, GpuModel};
 use hearth::model::CpuState;
 use hearth::{Model, ModelSource};
-use hearth_tests::{fixtures, read_json, shared_models, test_gpu_with};
+use hearth_tests::{default_and_plain_gpus, fixtures, json_ids, json_matrix, read_json, shared_models, test_gpu_with};
 use std::path::Path;
 use std::sync::Arc;
-
-fn ids(v: &serde_json::Value) -> Vec<u32> {
-    v.as_array().unwrap().iter().map(|t| t.as_u64().unwrap() as u32).collect()
-}
-
-fn matrix(v: &serde_json::Value) -> Vec<Vec<f32>> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r.as_array().unwrap().iter().map(|x| x.as_f64().unwrap() as f32).collect())
-        .collect()
-}
 
 fn max_diff(a: &[Vec<f32>], b: &[Vec<f32>]) -> f32 {
     assert_eq!(a.len(), b.len());
@@ -42,8 +30,7 @@ fn greedy(gpu: &Arc<Gpu>, path: &Path, prompt: &[u32], n: usize, batch: usize) -
 }
 
 fn gpus() -> Vec<Arc<Gpu>> {
-    let plain = DeviceOptions { disable_f16: true, disable_subgroups: true, ..Default::default() };
-    [DeviceOptions::default(), plain].iter().filter_map(test_gpu_with).map(Arc::new).collect()
+    default_and_plain_gpus().into_iter().map(Arc::new).collect()
 }
 
 #[test]
@@ -51,13 +38,13 @@ fn stories260k_greedy_tokens_match_reference() {
     let Some(models) = shared_models() else { return };
     let dir = models.join("stories260K");
     let r = read_json(&dir.join("reference.json"));
-    let prompt = ids(&r["prompt_tokens_with_bos"]);
+    let prompt = json_ids(&r["prompt_tokens_with_bos"]);
     for gpu in gpus() {
         for (file, entry) in r["files"].as_object().unwrap() {
-            let want = ids(&entry["greedy_tokens"]);
+            let want = json_ids(&entry["greedy_tokens"]);
             assert_eq!(greedy(&gpu, &dir.join(file), &prompt, want.len(), 64), want, "{file} on {}", gpu.summary.name);
         }
-        let want = ids(&r["files"]["stories260K-F32.gguf"]["greedy_tokens"]);
+        let want = json_ids(&r["files"]["stories260K-F32.gguf"]["greedy_tokens"]);
         assert_eq!(greedy(&gpu, &dir.join("hf"), &prompt, want.len(), 64), want, "hf/");
         // Every position's logits against the CPU reference on the same file:
         // both dequantize the same blocks exactly, so only f32 summation order differs.
@@ -81,7 +68,7 @@ fn tiny_models_match_transformers_and_the_cpu_reference() {
         for name in ["llama-tiny", "llama3-tiny", "qwen2-tiny"] {
             let dir = fixtures().join("tiny").join(name);
             let r = read_json(&dir.join("reference.json"));
-            let tokens = ids(&r["tokens"]);
+            let tokens = json_ids(&r["tokens"]);
             let f32_paths = [dir.join("hf"), dir.join(format!("{name}-F32.gguf"))];
             for path in &f32_paths {
                 // Prefill in chunks of 5 (not a multiple of anything) vs one batch.
@@ -89,7 +76,7 @@ fn tiny_models_match_transformers_and_the_cpu_reference() {
                     let model = GpuModel::upload(gpu.clone(), &load(path)).unwrap();
                     let mut st = model.new_state(tokens.len(), batch).unwrap();
                     let got = model.forward_all(&mut st, &tokens, 0).unwrap();
-                    let diff = max_diff(&got, &matrix(&r["logits"]));
+                    let diff = max_diff(&got, &json_matrix(&r["logits"]));
                     eprintln!(
                         "{} batch {batch} on {}: max-abs {diff:.2e} vs transformers",
                         path.display(),
@@ -97,7 +84,7 @@ fn tiny_models_match_transformers_and_the_cpu_reference() {
                     );
                     assert!(diff < 1e-3, "{} batch {batch}: max-abs {diff} vs transformers", path.display());
                 }
-                assert_eq!(greedy(&gpu, path, &tokens, 8, 64), ids(&r["greedy"]), "{}", path.display());
+                assert_eq!(greedy(&gpu, path, &tokens, 8, 64), json_ids(&r["greedy"]), "{}", path.display());
             }
             // Q8_0: the GPU must agree with the CPU reference on the same file as
             // closely as the CPU agrees with transformers-on-dequantized-weights.
@@ -108,11 +95,11 @@ fn tiny_models_match_transformers_and_the_cpu_reference() {
             let model = GpuModel::upload(gpu.clone(), &cpu_model).unwrap();
             let mut st = model.new_state(tokens.len(), 64).unwrap();
             let got = model.forward_all(&mut st, &tokens, 0).unwrap();
-            let cpu_vs_hf = max_diff(&cpu, &matrix(&r["q8_0"]["logits"]));
+            let cpu_vs_hf = max_diff(&cpu, &json_matrix(&r["q8_0"]["logits"]));
             let gpu_vs_cpu = max_diff(&got, &cpu);
             eprintln!("{name} Q8_0: GPU vs CPU {gpu_vs_cpu:.2e}, CPU vs transformers {cpu_vs_hf:.2e}");
             assert!(gpu_vs_cpu < 1e-3_f32.max(2.0 * cpu_vs_hf), "{name} Q8_0: GPU vs CPU {gpu_vs_cpu}");
-            assert_eq!(greedy(&gpu, &q8, &tokens, 8, 64), ids(&r["q8_0"]["greedy"]), "{name} Q8_0");
+            assert_eq!(greedy(&gpu, &q8, &tokens, 8, 64), json_ids(&r["q8_0"]["greedy"]), "{name} Q8_0");
         }
     }
 }
@@ -127,9 +114,9 @@ fn stories260k_on_the_gl_backend() {
     let gpu = Arc::new(gpu);
     let dir = models.join("stories260K");
     let r = read_json(&dir.join("reference.json"));
-    let prompt = ids(&r["prompt_tokens_with_bos"]);
+    let prompt = json_ids(&r["prompt_tokens_with_bos"]);
     for (file, entry) in r["files"].as_object().unwrap() {
-        let want = ids(&entry["greedy_tokens"]);
+        let want = json_ids(&entry["greedy_tokens"]);
         assert_eq!(greedy(&gpu, &dir.join(file), &prompt, want.len(), 64), want, "{file} on GL");
     }
 }
@@ -139,7 +126,7 @@ fn split_bindings_give_the_same_tokens() {
     let Some(models) = shared_models() else { return };
     let dir = models.join("stories260K");
     let r = read_json(&dir.join("reference.json"));
-    let prompt = ids(&r["prompt_tokens_with_bos"]);
+    let prompt = json_ids(&r["prompt_tokens_with_bos"]);
     // 8 KiB bindings: the 512×64 embedding (and output) splits into many chunks.
     let Some(gpu) = test_gpu_with(&DeviceOptions { max_binding_override: Some(8192), ..Default::default() }) else {
         return;
@@ -148,7 +135,7 @@ fn split_bindings_give_the_same_tokens() {
     for file in ["stories260K-F32.gguf", "stories260K-Q8_0.gguf"] {
         let model = GpuModel::upload(gpu.clone(), &load(&dir.join(file))).unwrap();
         assert!(model.token_embd.chunks.len() > 1, "{file}: embedding not split");
-        let want = ids(&r["files"][file]["greedy_tokens"]);
+        let want = json_ids(&r["files"][file]["greedy_tokens"]);
         assert_eq!(greedy(&gpu, &dir.join(file), &prompt, want.len(), 3), want, "{file} split");
     }
 }

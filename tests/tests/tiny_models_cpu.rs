@@ -6,22 +6,10 @@
 use hearth::model::cpu::argmax;
 use hearth::model::CpuState;
 use hearth::{Model, ModelSource};
-use hearth_tests::{fixtures, read_json};
+use hearth_tests::{fixtures, json_ids, json_matrix, read_json};
 use std::path::Path;
 
 const MODELS: [&str; 3] = ["llama-tiny", "llama3-tiny", "qwen2-tiny"];
-
-fn ids(v: &serde_json::Value) -> Vec<u32> {
-    v.as_array().unwrap().iter().map(|t| t.as_u64().unwrap() as u32).collect()
-}
-
-fn matrix(v: &serde_json::Value) -> Vec<Vec<f32>> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|row| row.as_array().unwrap().iter().map(|x| x.as_f64().unwrap() as f32).collect())
-        .collect()
-}
 
 /// Max-abs difference of all-position logits against `expected`, and greedy tokens.
 fn run(path: &Path, tokens: &[u32], expected: &[Vec<f32>], n_greedy: usize) -> (f32, Vec<u32>) {
@@ -52,9 +40,9 @@ fn f32_logits_match_transformers_at_every_position() {
     for name in MODELS {
         let dir = fixtures().join("tiny").join(name);
         let r = read_json(&dir.join("reference.json"));
-        let tokens = ids(&r["tokens"]);
-        let expected = matrix(&r["logits"]);
-        let greedy = ids(&r["greedy"]);
+        let tokens = json_ids(&r["tokens"]);
+        let expected = json_matrix(&r["logits"]);
+        let greedy = json_ids(&r["greedy"]);
         for path in [dir.join("hf"), dir.join(format!("{name}-F32.gguf"))] {
             let (max, got) = run(&path, &tokens, &expected, greedy.len());
             // Fixture logits are rounded to 7 significant digits (≤ 5e-7 here).
@@ -69,11 +57,11 @@ fn q8_0_logits_match_transformers_on_dequantized_weights() {
     for name in MODELS {
         let dir = fixtures().join("tiny").join(name);
         let r = read_json(&dir.join("reference.json"));
-        let tokens = ids(&r["tokens"]);
+        let tokens = json_ids(&r["tokens"]);
         // transformers run with the Q8_0 file's dequantized weights: the same
         // arithmetic up to f32 rounding, so the F32 tolerance applies.
-        let expected = matrix(&r["q8_0"]["logits"]);
-        let greedy = ids(&r["q8_0"]["greedy"]);
+        let expected = json_matrix(&r["q8_0"]["logits"]);
+        let greedy = json_ids(&r["q8_0"]["greedy"]);
         let path = dir.join(format!("{name}-Q8_0.gguf"));
         let (max, got) = run(&path, &tokens, &expected, greedy.len());
         assert!(max < 1e-4, "{}: max-abs {max}", path.display());
