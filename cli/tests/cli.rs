@@ -178,6 +178,34 @@ fn chat_reads_turns_from_stdin() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("completion mode"));
 }
 
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_the_answer_not_the_program() {
+    use std::io::{Read, Write};
+    let Some(dir) = stories() else { return };
+    let model = dir.join("stories260K-F32.gguf");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hearth"))
+        .args(["chat", "--model", model.to_str().unwrap(), "--temp", "0.9", "-n", "2000", "--ctx", "512"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"Once upon a time\n").unwrap();
+    // Wait until the answer streams, then interrupt it like a user pressing Ctrl-C.
+    let mut first = [0u8; 1];
+    child.stdout.as_mut().unwrap().read_exact(&mut first).unwrap();
+    let kill = Command::new("kill").args(["-s", "INT", &child.id().to_string()]).status().unwrap();
+    assert!(kill.success());
+    stdin.write_all(b"/quit\n").unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("(stopped)"), "{stderr}");
+}
+
 #[test]
 fn devices_lists_adapters() {
     let out = hearth(&["devices", "--json"]);
