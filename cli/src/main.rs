@@ -109,6 +109,47 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Write a GGUF with seeded random weights and the dimensions of a real model.
+    Synth {
+        /// smollm2-135m, smollm2-360m, qwen2.5-0.5b, llama-3.2-1b or qwen2.5-1.5b.
+        #[arg(long)]
+        shape: String,
+        /// f16, q8_0, q4_0 or q4_k.
+        #[arg(long)]
+        quant: String,
+        /// Output file.
+        #[arg(long)]
+        out: PathBuf,
+        /// Seed of the weights.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+    },
+    /// Prefill/decode speed, time to first token, load time and memory (medians over --repeat).
+    Bench {
+        /// A model file or folder.
+        #[arg(long, short = 'm', conflicts_with = "synthetic", required_unless_present = "synthetic")]
+        model: Option<PathBuf>,
+        /// Benchmark a synthetic model of this shape instead (see `hearth synth`).
+        #[arg(long)]
+        synthetic: Option<String>,
+        /// Quantization of the synthetic model.
+        #[arg(long, default_value = "q4_0")]
+        quant: String,
+        #[command(flatten)]
+        engine: EngineArgs,
+        /// Prompt tokens (random ids).
+        #[arg(long, default_value_t = 512)]
+        prompt_tokens: usize,
+        /// Generated tokens (greedy).
+        #[arg(long, default_value_t = 128)]
+        gen_tokens: usize,
+        /// Repeats; medians are reported with min and max.
+        #[arg(long, default_value_t = 3)]
+        repeat: usize,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
     /// List the GPU adapters: backend, type, driver, f16 and subgroup support, limits.
     Devices {
         /// Print one JSON array.
@@ -138,6 +179,11 @@ fn main() -> ExitCode {
             commands::perplexity::run(&model, &engine, &file, window, json)
         }
         Command::Devices { json } => commands::devices::run(json),
+        Command::Synth { shape, quant, out, seed } => commands::synth::run(&shape, &quant, &out, seed),
+        Command::Bench { model, synthetic, quant, engine, prompt_tokens, gen_tokens, repeat, json } => {
+            let b = commands::bench::BenchArgs { model, synthetic, quant, prompt_tokens, gen_tokens, repeat, json };
+            commands::bench::run(&b, &engine)
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

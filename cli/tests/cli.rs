@@ -207,6 +207,25 @@ fn ctrl_c_stops_the_answer_not_the_program() {
 }
 
 #[test]
+fn synth_writes_a_real_shape_that_bench_runs() {
+    let out = std::env::temp_dir().join(format!("hearth-synth-{}.gguf", std::process::id()));
+    let o = out.to_str().unwrap();
+    let status = hearth(&["synth", "--shape", "smollm2-135m", "--quant", "q8_0", "--out", o]);
+    assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+    let info = json_of(&hearth(&["info", o, "--json"]));
+    assert_eq!(info["config"]["dim"], 576);
+    assert_eq!(info["config"]["n_layers"], 30);
+    let b =
+        json_of(&hearth(&["bench", "-m", o, "--prompt-tokens", "8", "--gen-tokens", "2", "--repeat", "1", "--json"]));
+    for key in ["prefill_tokens_per_s", "decode_tokens_per_s", "ttft_ms"] {
+        assert!(b[key]["median"].as_f64().unwrap() > 0.0, "{key}");
+    }
+    assert!(b["load_s"].as_f64().unwrap() > 0.0);
+    assert!(b["device_bytes"].as_u64().unwrap() > b["weights_bytes"].as_u64().unwrap() / 2);
+    std::fs::remove_file(&out).ok();
+}
+
+#[test]
 fn devices_lists_adapters() {
     let out = hearth(&["devices", "--json"]);
     assert!(out.status.success());

@@ -34,6 +34,7 @@ pub mod model;
 pub mod perplexity;
 pub mod sampling;
 pub mod source;
+pub mod synth;
 pub mod tensor;
 pub mod tokenizer;
 

@@ -1,11 +1,13 @@
 //! One module per subcommand, plus what they share.
 
+pub mod bench;
 pub mod chat;
 pub mod devices;
 pub mod generate;
 pub mod info;
 pub mod logits;
 pub mod perplexity;
+pub mod synth;
 pub mod tokenize;
 
 use crate::{EngineArgs, ModelArgs};

@@ -7,6 +7,7 @@
 
 mod cursor;
 pub mod dequant;
+pub mod quantize;
 mod types;
 mod value;
 mod writer;

@@ -5,6 +5,7 @@
 
 use super::{GgmlType, Value, DEFAULT_ALIGNMENT};
 use crate::error::{Error, Result};
+use std::io::Write;
 use std::path::Path;
 
 /// Builds a GGUF file in memory.
@@ -47,6 +48,23 @@ impl GgufWriter {
 
     /// The encoded file.
     pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        // Writing into a Vec cannot fail.
+        let _ = self.write_to(&mut out);
+        out
+    }
+
+    /// Write the file to `path` (streamed: tensor data is not copied again).
+    pub fn write(&self, path: &Path) -> Result<()> {
+        let io = |source| Error::Io { path: path.into(), source };
+        let file = std::fs::File::create(path).map_err(io)?;
+        let mut w = std::io::BufWriter::new(file);
+        self.write_to(&mut w).map_err(io)?;
+        w.flush().map_err(io)
+    }
+
+    /// Encode into any writer.
+    pub fn write_to(&self, w: &mut impl Write) -> std::io::Result<()> {
         let align = self
             .metadata
             .iter()
@@ -54,38 +72,35 @@ impl GgufWriter {
             .and_then(|(_, v)| v.as_u64())
             .filter(|a| a.is_power_of_two())
             .unwrap_or(DEFAULT_ALIGNMENT) as usize;
-        let mut out = Vec::new();
-        out.extend_from_slice(b"GGUF");
-        out.extend_from_slice(&3u32.to_le_bytes());
-        out.extend_from_slice(&(self.tensors.len() as u64).to_le_bytes());
-        out.extend_from_slice(&(self.metadata.len() as u64).to_le_bytes());
+        let mut head = Vec::new();
+        head.extend_from_slice(b"GGUF");
+        head.extend_from_slice(&3u32.to_le_bytes());
+        head.extend_from_slice(&(self.tensors.len() as u64).to_le_bytes());
+        head.extend_from_slice(&(self.metadata.len() as u64).to_le_bytes());
         for (k, v) in &self.metadata {
-            put_str(&mut out, k);
-            out.extend_from_slice(&type_id(v).to_le_bytes());
-            put_value(&mut out, v);
+            put_str(&mut head, k);
+            head.extend_from_slice(&type_id(v).to_le_bytes());
+            put_value(&mut head, v);
         }
         let mut offset = 0usize;
         for (name, dtype, dims, data) in &self.tensors {
-            put_str(&mut out, name);
-            out.extend_from_slice(&(dims.len() as u32).to_le_bytes());
+            put_str(&mut head, name);
+            head.extend_from_slice(&(dims.len() as u32).to_le_bytes());
             for d in dims {
-                out.extend_from_slice(&d.to_le_bytes());
+                head.extend_from_slice(&d.to_le_bytes());
             }
-            out.extend_from_slice(&dtype.id().to_le_bytes());
-            out.extend_from_slice(&(offset as u64).to_le_bytes());
+            head.extend_from_slice(&dtype.id().to_le_bytes());
+            head.extend_from_slice(&(offset as u64).to_le_bytes());
             offset += data.len().div_ceil(align) * align;
         }
-        out.resize(out.len().div_ceil(align) * align, 0);
+        head.resize(head.len().div_ceil(align) * align, 0);
+        w.write_all(&head)?;
+        let zeros = vec![0u8; align];
         for (_, _, _, data) in &self.tensors {
-            out.extend_from_slice(data);
-            out.resize(out.len().div_ceil(align) * align, 0);
+            w.write_all(data)?;
+            w.write_all(&zeros[..data.len().div_ceil(align) * align - data.len()])?;
         }
-        out
-    }
-
-    /// Write the file to `path`.
-    pub fn write(&self, path: &Path) -> Result<()> {
-        std::fs::write(path, self.to_bytes()).map_err(|source| Error::Io { path: path.into(), source })
+        Ok(())
     }
 }
 

@@ -6,6 +6,7 @@
 
 use super::Gpu;
 use crate::error::{Error, Result};
+use crate::gguf::quantize::quantize;
 use crate::gguf::{dequant, GgmlType};
 use crate::tensor::TensorRef;
 
@@ -118,17 +119,6 @@ pub fn repack_row(ty: GpuType, src: &[u8], dst: &mut [u32]) {
     }
 }
 
-/// Quantize f32 values to Q8_0 blocks (ggml's reference: d = amax/127, q = round(x/d)).
-pub fn quantize_q8_0(x: &[f32], out: &mut Vec<u8>) {
-    for block in x.chunks(32) {
-        let amax = block.iter().fold(0f32, |m, v| m.max(v.abs()));
-        let d = amax / 127.0;
-        let id = if d != 0.0 { 1.0 / d } else { 0.0 };
-        out.extend_from_slice(&half::f16::from_f32(d).to_le_bytes());
-        out.extend(block.iter().map(|v| (v * id).round() as i8 as u8));
-    }
-}
-
 /// One binding's worth of whole rows.
 #[derive(Debug)]
 pub struct Chunk {
@@ -200,10 +190,7 @@ impl GpuMatrix {
                         } else {
                             dequant::dequantize(t.dtype, src, &mut row_f32)?;
                             scratch.clear();
-                            match ty {
-                                GpuType::Q8_0 => quantize_q8_0(&row_f32, &mut scratch),
-                                _ => scratch.extend(row_f32.iter().flat_map(|v| v.to_le_bytes())),
-                            }
+                            quantize(ty.ggml(), &row_f32, &mut scratch)?;
                             repack_row(ty, &scratch, dst);
                         }
                     }

@@ -1,0 +1,133 @@
+//! `hearth bench`: prefill and decode speed, time to first token, load time and
+//! memory, as medians over repeats (with min and max).
+
+use crate::args::{Backend, EngineArgs};
+use anyhow::{Context, Result};
+use hearth::gpu::{DeviceOptions, Gpu, GpuModel};
+use hearth::model::cpu::argmax;
+use hearth::model::CpuState;
+use hearth::{Model, ModelSource};
+use rand::{Rng, SeedableRng};
+use serde_json::json;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// What to measure.
+pub struct BenchArgs {
+    pub model: Option<PathBuf>,
+    pub synthetic: Option<String>,
+    pub quant: String,
+    pub prompt_tokens: usize,
+    pub gen_tokens: usize,
+    pub repeat: usize,
+    pub json: bool,
+}
+
+/// Median, min and max of a sample.
+fn stats(mut v: Vec<f64>) -> serde_json::Value {
+    v.sort_by(f64::total_cmp);
+    let median = if v.is_empty() { 0.0 } else { v[v.len() / 2] };
+    json!({ "median": median, "min": v.first(), "max": v.last() })
+}
+
+/// Peak resident memory of this process (Linux; None elsewhere).
+fn peak_rss_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse::<u64>().ok().map(|kb| kb * 1024)
+}
+
+pub fn run(b: &BenchArgs, e: &EngineArgs) -> Result<()> {
+    let (path, _tmp) = match (&b.model, &b.synthetic) {
+        (Some(m), _) => (m.clone(), None),
+        (None, Some(shape)) => {
+            let s = hearth::synth::shape(shape)?;
+            let q = super::synth::parse_quant(&b.quant)?;
+            let p =
+                std::env::temp_dir().join(format!("hearth-bench-{}-{}-{}.gguf", s.name, b.quant, std::process::id()));
+            hearth::synth::write(&s, q, 0, &p)?;
+            (p.clone(), Some(TempFile(p)))
+        }
+        (None, None) => anyhow::bail!("give --model or --synthetic"),
+    };
+    let load_start = Instant::now();
+    let src = ModelSource::open(&path).with_context(|| format!("cannot open {}", path.display()))?;
+    let model = Model::load(&src)?;
+    let vocab = model.config.vocab_size as u32;
+    let ctx = b.prompt_tokens + b.gen_tokens + 1;
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
+    let prompt: Vec<u32> = (0..b.prompt_tokens.max(1)).map(|_| rng.gen_range(0..vocab)).collect();
+    let (mut prefill, mut decode, mut ttft) = (Vec::new(), Vec::new(), Vec::new());
+    let (adapter, load_s, device_bytes);
+    match e.backend {
+        Backend::Gpu => {
+            let gpu = Arc::new(Gpu::open(&DeviceOptions { adapter: e.adapter.clone(), ..Default::default() })?);
+            adapter = format!("{} ({})", gpu.summary.name, gpu.summary.backend);
+            let m = GpuModel::upload(gpu, &model)?;
+            load_s = load_start.elapsed().as_secs_f64();
+            let mut st = m.new_state(ctx, 512.min(ctx))?;
+            device_bytes = Some(m.device_bytes() + st.device_bytes);
+            for _ in 0..b.repeat.max(1) {
+                let t = Instant::now();
+                m.forward_greedy(&mut st, &prompt, 0)?;
+                let p = t.elapsed().as_secs_f64();
+                let t = Instant::now();
+                for i in 0..b.gen_tokens {
+                    m.decode_next(&mut st, prompt.len() + i)?;
+                }
+                let d = t.elapsed().as_secs_f64();
+                prefill.push(prompt.len() as f64 / p);
+                ttft.push(p * 1e3);
+                decode.push(b.gen_tokens as f64 / d.max(1e-9));
+            }
+        }
+        Backend::Cpu => {
+            adapter = "cpu (reference)".into();
+            load_s = load_start.elapsed().as_secs_f64();
+            device_bytes = None;
+            for _ in 0..b.repeat.max(1) {
+                let mut st = CpuState::new(&model, ctx);
+                let t = Instant::now();
+                let mut next = argmax(&model.forward(&mut st, &prompt, 0)?);
+                let p = t.elapsed().as_secs_f64();
+                let t = Instant::now();
+                for i in 0..b.gen_tokens {
+                    next = argmax(&model.forward(&mut st, &[next], prompt.len() + i)?);
+                }
+                let d = t.elapsed().as_secs_f64();
+                prefill.push(prompt.len() as f64 / p);
+                ttft.push(p * 1e3);
+                decode.push(b.gen_tokens as f64 / d.max(1e-9));
+            }
+        }
+    }
+    let report = json!({
+        "model": path.file_name().map(|n| n.to_string_lossy().into_owned()),
+        "adapter": adapter,
+        "prompt_tokens": prompt.len(),
+        "gen_tokens": b.gen_tokens,
+        "repeat": b.repeat.max(1),
+        "load_s": load_s,
+        "prefill_tokens_per_s": stats(prefill),
+        "decode_tokens_per_s": stats(decode),
+        "ttft_ms": stats(ttft),
+        "weights_bytes": model.weight_bytes(),
+        "device_bytes": device_bytes,
+        "peak_rss_bytes": peak_rss_bytes(),
+    });
+    if b.json {
+        return super::print_json(&report);
+    }
+    println!("{}", serde_json::to_string_pretty(&report)?);
+    Ok(())
+}
+
+/// Removes the synthetic file when the benchmark ends.
+struct TempFile(PathBuf);
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}

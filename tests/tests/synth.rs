@@ -1,0 +1,64 @@
+//! Synthetic GGUFs: real shapes load with the right dimensions, and small ones
+//! of every quantization (Q4_K included) run on the GPU as on the CPU reference.
+
+use hearth::gguf::{GgmlType, GgufFile};
+use hearth::gpu::GpuModel;
+use hearth::model::CpuState;
+use hearth::synth::{self, SynthShape};
+use hearth::tensor::Mapped;
+use hearth::{Model, ModelSource};
+use hearth_tests::test_gpu;
+use std::path::Path;
+use std::sync::Arc;
+
+fn load(bytes: Vec<u8>) -> Model {
+    let g = GgufFile::parse(Path::new("synth.gguf"), Arc::new(Mapped::Owned(bytes))).unwrap();
+    Model::load(&ModelSource::Gguf(g)).unwrap()
+}
+
+#[test]
+fn real_shapes_load_with_their_dimensions() {
+    let s = synth::shape("smollm2-135m").unwrap();
+    let model = load(synth::build(&s, GgmlType::Q4_0, 1).unwrap().to_bytes());
+    let c = &model.config;
+    assert_eq!((c.dim, c.n_layers, c.n_heads, c.n_kv_heads, c.ffn_dim, c.vocab_size), (576, 30, 9, 3, 1536, 49152));
+    assert!(model.weights.tied_embeddings);
+    // 135M parameters, as the model's name says.
+    let params = model.parameter_count();
+    assert!((130_000_000..140_000_000).contains(&params), "{params}");
+    assert!(synth::shape("gpt-5").is_err());
+    assert!(synth::build(&s, GgmlType::Q6_K, 1).is_err());
+}
+
+#[test]
+fn every_quantization_runs_on_the_gpu_as_on_the_cpu() {
+    let Some(gpu) = test_gpu() else { return };
+    let gpu = Arc::new(gpu);
+    for arch in ["llama", "qwen2"] {
+        let shape = SynthShape {
+            name: "tiny",
+            arch,
+            dim: 256,
+            layers: 2,
+            heads: 4,
+            kv_heads: 2,
+            ffn: 768,
+            vocab: 300,
+            context: 64,
+            rope_theta: 10000.0,
+        };
+        for quant in [GgmlType::F16, GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::Q4_K] {
+            let model = load(synth::build(&shape, quant, 7).unwrap().to_bytes());
+            let tokens = [1u32, 17, 299, 0, 42, 123];
+            let mut cs = CpuState::new(&model, tokens.len());
+            let cpu = model.forward_all(&mut cs, &tokens, 0).unwrap();
+            let g = GpuModel::upload(gpu.clone(), &model).unwrap();
+            let mut st = g.new_state(tokens.len(), 4).unwrap();
+            let got = g.forward_all(&mut st, &tokens, 0).unwrap();
+            let scale = cpu.iter().flatten().fold(1f32, |m, v| m.max(v.abs()));
+            let diff = got.iter().flatten().zip(cpu.iter().flatten()).map(|(a, b)| (a - b).abs()).fold(0f32, f32::max);
+            // Same dequantized weights on both sides: only f32 summation order differs.
+            assert!(diff < 1e-4 * scale.max(10.0), "{arch} {quant}: max-abs {diff} (logits up to {scale})");
+        }
+    }
+}
