@@ -167,12 +167,7 @@ impl ByteLevelBpe {
 
     /// Encode one text fragment (no special tokens inside) and append the ids.
     pub fn encode(&self, text: &str, out: &mut Vec<u32>) -> Result<()> {
-        if text.is_empty() {
-            return Ok(());
-        }
-        let enc = self.tok.encode(text, false).map_err(|e| Error::Tokenizer { reason: e.to_string() })?;
-        out.extend_from_slice(enc.get_ids());
-        Ok(())
+        super::encode_fragment(&self.tok, text, out)
     }
 }
 

@@ -335,3 +335,14 @@ fn missing(what: &str) -> Error {
 
 #[cfg(test)]
 mod tests;
+
+/// Encode one fragment (no special tokens inside) with a `tokenizers` model and
+/// append the ids (shared by the byte-level BPE and WordPiece encoders).
+pub(crate) fn encode_fragment(tok: &tokenizers::Tokenizer, text: &str, out: &mut Vec<u32>) -> Result<()> {
+    if text.is_empty() {
+        return Ok(());
+    }
+    let enc = tok.encode(text, false).map_err(|e| Error::Tokenizer { reason: e.to_string() })?;
+    out.extend_from_slice(enc.get_ids());
+    Ok(())
+}

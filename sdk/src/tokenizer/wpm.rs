@@ -66,12 +66,7 @@ impl WordPieceEnc {
 
     /// Encode one text fragment and append the ids.
     pub fn encode(&self, text: &str, out: &mut Vec<u32>) -> Result<()> {
-        if text.is_empty() {
-            return Ok(());
-        }
-        let enc = self.tok.encode(text, false).map_err(|e| Error::Tokenizer { reason: e.to_string() })?;
-        out.extend_from_slice(enc.get_ids());
-        Ok(())
+        super::encode_fragment(&self.tok, text, out)
     }
 }
 
