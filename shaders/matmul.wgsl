@@ -1,61 +1,93 @@
-// Tiled matrix-matrix product for prefill: for T tokens (rows of x, stride N)
-//   out[t * OUT_STRIDE + row_offset + r] = W[r] · x[t]
-// A workgroup computes a TILE x TILE block (rows x tokens), staging TILE rows
-// of W and TILE tokens of x, 4*TILE elements deep, in workgroup memory.
+// Register-tiled matrix-matrix product for prefill: for T tokens (rows of x,
+// stride N)
+//   out[t * OUT_STRIDE + ROW_OFFSET + r] = W[r] · x[t]
+// Each invocation computes a block of 4 rows × 8 tokens in registers: per
+// group of 4 elements it dequantizes 4 weight vec4s once and uses each for 8
+// tokens (x arranged as two mat4x4 whose columns are tokens, so `w * X` gives
+// four dot products). Lanes of a workgroup take consecutive row blocks and
+// share the token block, so their x reads hit the same addresses. There is no
+// workgroup memory and no barrier: on CPU adapters (lavapipe) a barrier
+// switches every invocation's context and costs more than the arithmetic,
+// and on GPUs the shared x reads are served by the L1 cache.
 
 override N: u32;           // row length (elements)
 override ROW_WORDS: u32;   // words per row in the GPU layout
 override ROWS: u32;        // rows in this binding's chunk
 override ROW_OFFSET: u32;  // index of the chunk's first row
 override OUT_STRIDE: u32;  // output row stride (the full output width)
+override WG: u32 = 64u;    // lanes per workgroup
 
-const TILE: u32 = 8u;
+const TR: u32 = 4u;        // rows per invocation
+const TT: u32 = 8u;        // tokens per invocation
 
 @group(0) @binding(0) var<uniform> step: Step;
 @group(0) @binding(1) var<storage, read> w: array<u32>;
 @group(0) @binding(2) var<storage, read> x: array<f32>;
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
 
-var<workgroup> w_tile: array<array<vec4<f32>, TILE>, TILE>;
-var<workgroup> x_tile: array<array<vec4<f32>, TILE>, TILE>;
-
+// Elements i..i+3 of token t's row; zero past N (rows of F32/F16 may end
+// inside a group, where the weights are zero padding).
 fn x4(t: u32, i: u32) -> vec4<f32> {
-    let b = t * N;
-    return vec4<f32>(select(0.0, x[b + i], i < N), select(0.0, x[b + i + 1u], i + 1u < N),
-                     select(0.0, x[b + i + 2u], i + 2u < N), select(0.0, x[b + i + 3u], i + 3u < N));
+    let b = t * N + i;
+    if (i + 3u < N) {
+        return vec4<f32>(x[b], x[b + 1u], x[b + 2u], x[b + 3u]);
+    }
+    return vec4<f32>(x[b], select(0.0, x[b + 1u], i + 1u < N), select(0.0, x[b + 2u], i + 2u < N), 0.0);
 }
 
-@compute @workgroup_size(64)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-    let r0 = wid.x * TILE;
-    let t0 = wid.y * TILE;
-    let a = lid / TILE;   // row (loading) / token (computing) within the tile
-    let k = lid % TILE;   // group (loading) / row (computing) within the tile
-    let groups = (N + 3u) / 4u;
-    var acc = 0.0;
-    for (var g0 = 0u; g0 < groups; g0 += TILE) {
-        let g = g0 + k;
-        let row = r0 + a;
-        let tok = t0 + a;
-        var wv = vec4<f32>(0.0);
-        if (row < ROWS && g < groups) {
-            wv = load4(row * ROW_WORDS, g);
-        }
-        w_tile[a][k] = wv;
-        var xv = vec4<f32>(0.0);
-        if (tok < step.tokens && g < groups) {
-            xv = x4(tok, 4u * g);
-        }
-        x_tile[a][k] = xv;
-        workgroupBarrier();
-        for (var j = 0u; j < TILE; j++) {
-            acc += dot(w_tile[k][j], x_tile[a][j]);
-        }
-        workgroupBarrier();
+fn store(row: u32, t0: u32, acc: vec4<f32>, k: u32) {
+    if (row >= ROWS) {
+        return;
     }
-    let row = r0 + k;
-    let tok = t0 + a;
-    if (row < ROWS && tok < step.tokens) {
-        out[tok * OUT_STRIDE + ROW_OFFSET + row] = acc;
+    for (var j = 0u; j < 4u; j++) {
+        let t = t0 + 4u * k + j;
+        if (t < step.tokens) {
+            out[t * OUT_STRIDE + ROW_OFFSET + row] = acc[j];
+        }
+    }
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+    let r0 = (wid.x * WG + lid) * TR;
+    let t0 = wid.y * TT;
+    if (r0 >= ROWS) {
+        return;
+    }
+    // Rows and tokens past the end repeat the last valid one (reads stay in
+    // bounds); their results are not stored.
+    let last_row = ROWS - 1u;
+    let last_tok = step.tokens - 1u;
+    var rb: array<u32, 4>;
+    for (var i = 0u; i < TR; i++) {
+        rb[i] = min(r0 + i, last_row) * ROW_WORDS;
+    }
+    var tk: array<u32, 8>;
+    for (var j = 0u; j < TT; j++) {
+        tk[j] = min(t0 + j, last_tok);
+    }
+    var a0 = mat2x4<f32>();   // row 0: tokens 0..3 (column 0), 4..7 (column 1)
+    var a1 = mat2x4<f32>();
+    var a2 = mat2x4<f32>();
+    var a3 = mat2x4<f32>();
+    let groups = (N + 3u) / 4u;
+    for (var g = 0u; g < groups; g++) {
+        let i = 4u * g;
+        let xa = mat4x4<f32>(x4(tk[0], i), x4(tk[1], i), x4(tk[2], i), x4(tk[3], i));
+        let xb = mat4x4<f32>(x4(tk[4], i), x4(tk[5], i), x4(tk[6], i), x4(tk[7], i));
+        let w0 = load4(rb[0], g);
+        let w1 = load4(rb[1], g);
+        let w2 = load4(rb[2], g);
+        let w3 = load4(rb[3], g);
+        a0 += mat2x4<f32>(w0 * xa, w0 * xb);
+        a1 += mat2x4<f32>(w1 * xa, w1 * xb);
+        a2 += mat2x4<f32>(w2 * xa, w2 * xb);
+        a3 += mat2x4<f32>(w3 * xa, w3 * xb);
+    }
+    for (var k = 0u; k < 2u; k++) {
+        store(r0, t0, a0[k], k);
+        store(r0 + 1u, t0, a1[k], k);
+        store(r0 + 2u, t0, a2[k], k);
+        store(r0 + 3u, t0, a3[k], k);
     }
 }

@@ -127,7 +127,7 @@ enum Command {
     /// Prefill/decode speed, time to first token, load time and memory (medians over --repeat).
     Bench {
         /// A model file or folder.
-        #[arg(long, short = 'm', conflicts_with = "synthetic", required_unless_present = "synthetic")]
+        #[arg(long, short = 'm', conflicts_with = "synthetic", required_unless_present_any = ["synthetic", "roofline", "kernels"])]
         model: Option<PathBuf>,
         /// Benchmark a synthetic model of this shape instead (see `hearth synth`).
         #[arg(long)]
@@ -146,6 +146,15 @@ enum Command {
         /// Repeats; medians are reported with min and max.
         #[arg(long, default_value_t = 3)]
         repeat: usize,
+        /// Measure only the adapter's roofline: streaming-read and copy bandwidth, FMA throughput.
+        #[arg(long, conflicts_with_all = ["model", "synthetic", "kernels"])]
+        roofline: bool,
+        /// Kernel microbenchmarks: matvec and matmul per weight type at the matrices of --shape.
+        #[arg(long, conflicts_with_all = ["model", "synthetic"])]
+        kernels: bool,
+        /// Model shape whose matrices `--kernels` uses.
+        #[arg(long, default_value = "llama-3.2-1b")]
+        shape: String,
         /// Print one JSON object.
         #[arg(long)]
         json: bool,
@@ -180,9 +189,26 @@ fn main() -> ExitCode {
         }
         Command::Devices { json } => commands::devices::run(json),
         Command::Synth { shape, quant, out, seed } => commands::synth::run(&shape, &quant, &out, seed),
-        Command::Bench { model, synthetic, quant, engine, prompt_tokens, gen_tokens, repeat, json } => {
-            let b = commands::bench::BenchArgs { model, synthetic, quant, prompt_tokens, gen_tokens, repeat, json };
-            commands::bench::run(&b, &engine)
+        Command::Bench {
+            model,
+            synthetic,
+            quant,
+            engine,
+            prompt_tokens,
+            gen_tokens,
+            repeat,
+            roofline,
+            kernels,
+            shape,
+            json,
+        } => {
+            if roofline || kernels {
+                let shape = kernels.then_some(shape.as_str());
+                commands::roofline::run(shape, prompt_tokens, &engine, json)
+            } else {
+                let b = commands::bench::BenchArgs { model, synthetic, quant, prompt_tokens, gen_tokens, repeat, json };
+                commands::bench::run(&b, &engine)
+            }
         }
     };
     match result {

@@ -21,6 +21,8 @@
 //! # }
 //! ```
 
+#[cfg(feature = "gpu")]
+pub mod bench;
 pub mod chat;
 pub mod engine;
 pub mod error;

@@ -6,7 +6,8 @@
 use hearth::gguf::{dequant, GgmlType, GgufFile, GgufWriter};
 use hearth::gpu::weights::{GpuMatrix, GpuType};
 use hearth::gpu::{DeviceOptions, Gpu};
-use hearth::kernels::{embed::Embed, matmul::MatMul, matvec::MatVec, Step};
+use hearth::kernels::matvec::{Layout, MatVec};
+use hearth::kernels::{embed::Embed, matmul::MatMul, reduce_workgroup, Step, Variant};
 use hearth::tensor::{Mapped, TensorRef};
 use hearth_tests::{default_and_plain_gpus, f32_bytes, random_f32, submit, test_gpu_with};
 use rand::{Rng, SeedableRng};
@@ -15,45 +16,7 @@ use std::sync::Arc;
 
 /// Random but well-formed blocks of `ty` for a `rows × cols` matrix.
 fn random_tensor(ty: GgmlType, rows: usize, cols: usize, seed: u64) -> TensorRef {
-    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
-    let n = (rows * cols) as u64;
-    let bytes = ty.bytes_for(n).unwrap() as usize;
-    let mut data: Vec<u8> = (0..bytes).map(|_| rng.gen()).collect();
-    let f16 = |v: f32| half::f16::from_f32(v).to_le_bytes();
-    let block = ty.type_size() as usize;
-    match ty {
-        GgmlType::F32 => {
-            for c in data.chunks_exact_mut(4) {
-                c.copy_from_slice(&rng.gen_range(-1.0f32..1.0).to_le_bytes());
-            }
-        }
-        GgmlType::F16 => {
-            for c in data.chunks_exact_mut(2) {
-                c.copy_from_slice(&f16(rng.gen_range(-1.0..1.0)));
-            }
-        }
-        GgmlType::Q8_0 | GgmlType::Q4_0 => {
-            for b in data.chunks_exact_mut(block) {
-                b[..2].copy_from_slice(&f16(rng.gen_range(0.001..0.1)));
-            }
-        }
-        GgmlType::Q4_K => {
-            for b in data.chunks_exact_mut(block) {
-                b[..2].copy_from_slice(&f16(rng.gen_range(0.001..0.05)));
-                b[2..4].copy_from_slice(&f16(rng.gen_range(0.001..0.05)));
-            }
-        }
-        GgmlType::Q6_K => {
-            for b in data.chunks_exact_mut(block) {
-                b[208..210].copy_from_slice(&f16(rng.gen_range(0.0001..0.005)));
-            }
-        }
-        other => panic!("no generator for {other}"),
-    }
-    let mut w = GgufWriter::new();
-    w.tensor("m", ty, &[cols as u64, rows as u64], data).unwrap();
-    let g = GgufFile::parse(Path::new("m.gguf"), Arc::new(Mapped::Owned(w.to_bytes()))).unwrap();
-    g.tensor("m").unwrap()
+    hearth::bench::kernels::random_tensor(ty, rows, cols, seed).unwrap()
 }
 
 /// CPU reference: out[t][r] = dequant(W[r]) · x[t].
@@ -105,10 +68,16 @@ fn matvec_matmul_and_embed_match_cpu_for_every_type() {
                 let x = random_f32(cols * 3, 100 + i as u64);
                 let step = gpu.uniform("step", &Step { tokens: 3, ..Default::default() });
                 let (bx, bo) = (gpu.buffer_init("x", &f32_bytes(&x)), gpu.buffer("out", (rows * 4) as u64));
-                let mv = MatVec::new(&gpu, &m, &step, &bx, &bo).unwrap();
-                submit(&gpu, |p| mv.dispatch(p));
                 let want = reference(&t, &x[2 * cols..], 1);
-                assert_close(&gpu.read_f32(&bo, rows).unwrap(), &want, &format!("matvec {what}"));
+                // Both ways of spreading rows over lanes, on every adapter,
+                // with several rows per workgroup so partial workgroups occur.
+                let wg = reduce_workgroup(&gpu, Variant::of(&gpu));
+                for (lane_rows, rpw) in [(false, 1), (false, 3), (true, 1), (true, 2)] {
+                    let layout = Layout { lane_rows, rpw, wg };
+                    let mv = MatVec::with_layout(&gpu, &m, &step, &bx, &bo, layout).unwrap();
+                    submit(&gpu, |p| mv.dispatch(p));
+                    assert_close(&gpu.read_f32(&bo, rows).unwrap(), &want, &format!("matvec {what} {layout:?}"));
+                }
                 // Prefill: a batch that is not a multiple of the tile.
                 let tokens = 11;
                 let xs = random_f32(cols * tokens, 200 + i as u64);

@@ -3,9 +3,10 @@
 
 use crate::args::{Backend, EngineArgs};
 use anyhow::{Context, Result};
-use hearth::gpu::{DeviceOptions, Gpu, GpuModel};
+use hearth::bench::{median, roofline, traffic};
+use hearth::gpu::GpuModel;
 use hearth::model::cpu::argmax;
-use hearth::model::CpuState;
+use hearth::model::{CpuState, KvCacheType};
 use hearth::{Model, ModelSource};
 use rand::{Rng, SeedableRng};
 use serde_json::json;
@@ -60,14 +61,19 @@ pub fn run(b: &BenchArgs, e: &EngineArgs) -> Result<()> {
     let prompt: Vec<u32> = (0..b.prompt_tokens.max(1)).map(|_| rng.gen_range(0..vocab)).collect();
     let (mut prefill, mut decode, mut ttft) = (Vec::new(), Vec::new(), Vec::new());
     let (adapter, load_s, device_bytes);
+    let mut speed_of_light = serde_json::Value::Null;
     match e.backend {
         Backend::Gpu => {
-            let gpu = Arc::new(Gpu::open(&DeviceOptions { adapter: e.adapter.clone(), ..Default::default() })?);
-            adapter = format!("{} ({})", gpu.summary.name, gpu.summary.backend);
-            let m = GpuModel::upload(gpu, &model)?;
+            let gpu = Arc::new(super::roofline::open_gpu(e)?);
+            adapter = super::roofline::adapter_name(&gpu);
+            let m = GpuModel::upload(gpu.clone(), &model)?;
             load_s = load_start.elapsed().as_secs_f64();
-            let mut st = m.new_state(ctx, 512.min(ctx))?;
+            let kv = KvCacheType::from(e.kv_cache);
+            let mut st = m.new_state_with_kv(ctx, 512.min(ctx), kv)?;
             device_bytes = Some(m.device_bytes() + st.device_bytes);
+            // Decode reads the cache at ~prompt + gen/2 positions on average.
+            let decode_bytes = traffic::decode_bytes(&m, prompt.len() + b.gen_tokens / 2, kv.bytes());
+            let prefill_flops = traffic::prefill_flops(&m, prompt.len());
             for _ in 0..b.repeat.max(1) {
                 let t = Instant::now();
                 m.forward_greedy(&mut st, &prompt, 0)?;
@@ -81,6 +87,19 @@ pub fn run(b: &BenchArgs, e: &EngineArgs) -> Result<()> {
                 ttft.push(p * 1e3);
                 decode.push(b.gen_tokens as f64 / d.max(1e-9));
             }
+            // Measured after the model runs, on the same device, in the same process.
+            let roof = roofline::measure(&gpu)?;
+            let decode_gbps = decode_bytes as f64 * median(decode.clone()) / 1e9;
+            let prefill_gflops = prefill_flops * median(prefill.clone()) / prompt.len() as f64 / 1e9;
+            speed_of_light = json!({
+                "roofline": roof,
+                "decode_bytes_per_token": decode_bytes,
+                "decode_gbps": decode_gbps,
+                "decode_read_roofline_percent": roof.read_percent(decode_gbps * 1e9),
+                "prefill_flops": prefill_flops,
+                "prefill_gflops": prefill_gflops,
+                "prefill_fma_roofline_percent": roof.fma_percent(prefill_gflops * 1e9),
+            });
         }
         Backend::Cpu => {
             adapter = "cpu (reference)".into();
@@ -115,6 +134,7 @@ pub fn run(b: &BenchArgs, e: &EngineArgs) -> Result<()> {
         "weights_bytes": model.weight_bytes(),
         "device_bytes": device_bytes,
         "peak_rss_bytes": peak_rss_bytes(),
+        "speed_of_light": speed_of_light,
     });
     if b.json {
         return super::print_json(&report);

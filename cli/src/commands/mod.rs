@@ -7,6 +7,7 @@ pub mod generate;
 pub mod info;
 pub mod logits;
 pub mod perplexity;
+pub mod roofline;
 pub mod synth;
 pub mod tokenize;
 

@@ -1,4 +1,5 @@
-//! Matrix-vector product for decode (`shaders/matvec.wgsl`), per weight type.
+//! Matrix-vector product for decode (`shaders/matvec.wgsl`), per weight type:
+//! the type's layout (`dtype_*.wgsl`) plus its block dot product (`dot_*.wgsl`).
 
 use super::{bind_chunks, compose, grid, reduce_workgroup, Variant};
 use crate::error::Result;
@@ -8,33 +9,95 @@ use crate::gpu::Gpu;
 /// WGSL body.
 pub const SOURCE: &str = include_str!("../../../shaders/matvec.wgsl");
 
+/// The per-lane unit dot product of a type.
+pub fn dot_snippet(ty: GpuType) -> &'static str {
+    match ty {
+        GpuType::F32 | GpuType::F16 => include_str!("../../../shaders/dot_generic.wgsl"),
+        GpuType::Q8_0 => include_str!("../../../shaders/dot_q8_0.wgsl"),
+        GpuType::Q4_0 => include_str!("../../../shaders/dot_q4_0.wgsl"),
+        GpuType::Q4_K => include_str!("../../../shaders/dot_q4_k.wgsl"),
+        GpuType::Q6_K => include_str!("../../../shaders/dot_q6_k.wgsl"),
+    }
+}
+
 /// The composed source for a weight type and variant.
 pub fn source(ty: GpuType, variant: Variant) -> String {
-    compose(variant, true, &[ty.snippet(), SOURCE])
+    compose(variant, true, &[ty.snippet(), dot_snippet(ty), SOURCE])
+}
+
+/// How a matrix-vector product is spread over an adapter's lanes (see the
+/// two modes in `shaders/matvec.wgsl`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Layout {
+    /// Each lane computes whole rows (CPU adapters).
+    pub lane_rows: bool,
+    /// Rows per workgroup (lane rows: passes of WG rows).
+    pub rpw: u32,
+    /// Lanes per workgroup.
+    pub wg: u32,
+}
+
+impl Layout {
+    /// The layout for `gpu` and rows of `row_bytes`.
+    pub fn for_adapter(gpu: &Gpu, variant: Variant, row_bytes: u64) -> Self {
+        let wg = reduce_workgroup(gpu, variant);
+        if gpu.summary.device_type == "Cpu" {
+            // ~32 KiB per workgroup: enough to hide scheduling, while a
+            // 0.5B model's matrices still give every core many workgroups.
+            let rpw = (32768 / (row_bytes.max(1) * u64::from(wg))).clamp(1, 8) as u32;
+            Layout { lane_rows: true, rpw, wg }
+        } else {
+            Layout { lane_rows: false, rpw: 1, wg }
+        }
+    }
+
+    /// Output rows one workgroup covers.
+    pub fn rows_per_workgroup(self) -> u32 {
+        if self.lane_rows {
+            self.rpw * self.wg
+        } else {
+            self.rpw
+        }
+    }
 }
 
 /// `out = W · x` for one matrix; one pipeline and bind group per row chunk.
 #[derive(Debug)]
 pub struct MatVec {
     parts: Vec<(wgpu::ComputePipeline, wgpu::BindGroup, u32)>,
+    layout: Layout,
 }
 
 impl MatVec {
     /// Bind `m` to the step uniform, input rows `x` (stride cols; the last of
     /// `step.tokens` rows is used) and output `out` (≥ rows values).
     pub fn new(gpu: &Gpu, m: &GpuMatrix, step: &wgpu::Buffer, x: &wgpu::Buffer, out: &wgpu::Buffer) -> Result<Self> {
-        let v = Variant::of(gpu);
-        let src = source(m.ty, v);
-        let parts = bind_chunks(gpu, m, "matvec", &src, &[("WG", f64::from(reduce_workgroup(gpu, v)))], |c| {
-            vec![step.as_entire_binding(), c.buffer.as_entire_binding(), x.as_entire_binding(), out.as_entire_binding()]
-        })?;
-        Ok(MatVec { parts })
+        let layout = Layout::for_adapter(gpu, Variant::of(gpu), m.row_words as u64 * 4);
+        Self::with_layout(gpu, m, step, x, out, layout)
     }
 
-    /// Record the product: one workgroup per output row.
+    /// [`MatVec::new`] with an explicit layout (tests cover both on any adapter).
+    pub fn with_layout(
+        gpu: &Gpu,
+        m: &GpuMatrix,
+        step: &wgpu::Buffer,
+        x: &wgpu::Buffer,
+        out: &wgpu::Buffer,
+        layout: Layout,
+    ) -> Result<Self> {
+        let src = source(m.ty, Variant::of(gpu));
+        let lane_rows = if layout.lane_rows { 1.0 } else { 0.0 };
+        let extra = [("WG", f64::from(layout.wg)), ("RPW", f64::from(layout.rpw)), ("LANE_ROWS", lane_rows)];
+        let parts = bind_chunks(gpu, m, "matvec", &src, &extra, |c| {
+            vec![step.as_entire_binding(), c.buffer.as_entire_binding(), x.as_entire_binding(), out.as_entire_binding()]
+        })?;
+        Ok(MatVec { parts, layout })
+    }
+
+    /// Record the product.
     pub fn dispatch(&self, pass: &mut wgpu::ComputePass<'_>) {
         for (p, bg, rows) in &self.parts {
-            let (x, y) = grid(*rows);
+            let (x, y) = grid(rows.div_ceil(self.layout.rows_per_workgroup()));
             pass.set_pipeline(p);
             pass.set_bind_group(0, bg, &[]);
             pass.dispatch_workgroups(x, y, 1);

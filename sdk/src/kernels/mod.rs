@@ -12,11 +12,13 @@ pub mod argmax;
 pub mod attention;
 pub mod elementwise;
 pub mod embed;
+pub mod fma_peak;
 pub mod kv_store;
 pub mod matmul;
 pub mod matvec;
 pub mod rmsnorm;
 pub mod rope;
+pub mod stream_read;
 
 use crate::error::{Error, Result};
 use crate::gpu::Gpu;
@@ -216,6 +218,8 @@ pub fn all_sources(variant: Variant) -> Vec<(String, String)> {
     v.push(("kv_store f16".into(), kv_store::source(variant)));
     v.push(("argmax logits".into(), argmax::source(variant, false)));
     v.push(("argmax pairs".into(), argmax::source(variant, true)));
+    v.push(("stream_read".into(), stream_read::source(variant)));
+    v.push(("fma_peak".into(), fma_peak::source(variant)));
     v
 }
 

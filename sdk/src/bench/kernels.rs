@@ -1,0 +1,145 @@
+//! Kernel microbenchmarks: each matrix-vector (decode) and matrix-matrix
+//! (prefill) kernel per weight type at a real model's shapes, as GB/s and
+//! GFLOP/s and as a percentage of the adapter's roofline.
+
+use super::roofline::Roofline;
+use super::{in_pass, time_gpu_with_cpu};
+use crate::error::{Error, Result};
+use crate::gguf::{GgmlType, GgufFile, GgufWriter};
+use crate::gpu::weights::{GpuMatrix, GpuType};
+use crate::gpu::Gpu;
+use crate::kernels::matvec::{Layout, MatVec};
+use crate::kernels::{matmul::MatMul, Step, Variant};
+use crate::synth::SynthShape;
+use crate::tensor::{Mapped, TensorRef};
+use rand::{Rng, SeedableRng};
+use serde::Serialize;
+use std::sync::Arc;
+
+/// One kernel on one matrix.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct KernelResult {
+    /// "matvec" (the adapter's default layout), "matvec:coop" / "matvec:rows"
+    /// (the other matvec layout, for comparison) or "matmul".
+    pub kernel: &'static str,
+    /// Weight type.
+    pub dtype: String,
+    /// Which matrix of the shape ("attn_q", "ffn_up", "ffn_down").
+    pub matrix: &'static str,
+    /// Output rows.
+    pub rows: usize,
+    /// Row length.
+    pub cols: usize,
+    /// Tokens per call (1 for matvec).
+    pub tokens: usize,
+    /// Median microseconds per call.
+    pub micros: f64,
+    /// CPU microseconds this process spent per call (CPU adapters run
+    /// kernels on the process's own threads; Linux only).
+    pub cpu_micros: Option<f64>,
+    /// Weight bytes read per second, GB/s.
+    pub gbps: f64,
+    /// Arithmetic, GFLOP/s.
+    pub gflops: f64,
+    /// GB/s as % of the read roofline (matvec), or GFLOP/s as % of the FMA roofline (matmul).
+    pub roofline_percent: f64,
+}
+
+/// A `rows × cols` tensor of `ty` with seeded random, well-formed blocks
+/// (finite, small scales), held in memory.
+pub fn random_tensor(ty: GgmlType, rows: usize, cols: usize, seed: u64) -> Result<TensorRef> {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let bad = |reason: String| Error::InvalidArgument { reason };
+    let bytes = ty.bytes_for((rows * cols) as u64).ok_or_else(|| bad(format!("{cols} is not a multiple of {ty}")))?;
+    let mut data: Vec<u8> = (0..bytes).map(|_| rng.gen()).collect();
+    let f16 = |v: f32| half::f16::from_f32(v).to_le_bytes();
+    let block = ty.type_size() as usize;
+    match ty {
+        GgmlType::F32 => {
+            data.chunks_exact_mut(4).for_each(|c| c.copy_from_slice(&rng.gen_range(-1.0f32..1.0).to_le_bytes()))
+        }
+        GgmlType::F16 => data.chunks_exact_mut(2).for_each(|c| c.copy_from_slice(&f16(rng.gen_range(-1.0..1.0)))),
+        GgmlType::Q8_0 | GgmlType::Q4_0 => {
+            data.chunks_exact_mut(block).for_each(|b| b[..2].copy_from_slice(&f16(rng.gen_range(0.001..0.1))))
+        }
+        GgmlType::Q4_K => data.chunks_exact_mut(block).for_each(|b| {
+            b[..2].copy_from_slice(&f16(rng.gen_range(0.001..0.05)));
+            b[2..4].copy_from_slice(&f16(rng.gen_range(0.001..0.05)));
+        }),
+        GgmlType::Q6_K => {
+            data.chunks_exact_mut(block).for_each(|b| b[208..210].copy_from_slice(&f16(rng.gen_range(0.0001..0.005))))
+        }
+        other => return Err(bad(format!("no random generator for {other}"))),
+    }
+    let mut w = GgufWriter::new();
+    w.tensor("m", ty, &[cols as u64, rows as u64], data)?;
+    let path = std::path::Path::new("random.gguf");
+    GgufFile::parse(path, Arc::new(Mapped::Owned(w.to_bytes())))?.tensor("m")
+}
+
+/// The matrices of one block of `shape`: (name, rows, cols).
+fn matrices(shape: &SynthShape) -> [(&'static str, usize, usize); 3] {
+    let (dim, ffn) = (shape.dim as usize, shape.ffn as usize);
+    [("attn_q", dim, dim), ("ffn_up", ffn, dim), ("ffn_down", dim, ffn)]
+}
+
+/// Time every kernel for every type whose blocks divide the shape's rows,
+/// with prefill batches of `tokens`.
+pub fn run(gpu: &Gpu, shape: &SynthShape, tokens: usize, roof: &Roofline) -> Result<Vec<KernelResult>> {
+    let mut out = Vec::new();
+    for ty in GpuType::ALL {
+        for (i, (name, rows, cols)) in matrices(shape).into_iter().enumerate() {
+            if cols as u64 % ty.ggml().block_size() != 0 {
+                continue;
+            }
+            let t = random_tensor(ty.ggml(), rows, cols, i as u64)?;
+            let m = GpuMatrix::upload(gpu, &t)?;
+            drop(t);
+            let bytes = m.chunks.iter().map(|c| c.buffer.size()).sum::<u64>() as f64;
+            let x = gpu.buffer("x", (tokens * cols * 4) as u64);
+            let y = gpu.buffer("y", (tokens * rows * 4) as u64);
+            let one = gpu.uniform("step", &Step { tokens: 1, ..Default::default() });
+            let flops = 2.0 * (rows * cols) as f64;
+            let default = Layout::for_adapter(gpu, Variant::of(gpu), m.row_words as u64 * 4);
+            let other = Layout { lane_rows: !default.lane_rows, rpw: if default.lane_rows { 1 } else { 2 }, ..default };
+            for (kernel, layout) in
+                [("matvec", default), (if other.lane_rows { "matvec:rows" } else { "matvec:coop" }, other)]
+            {
+                let mv = MatVec::with_layout(gpu, &m, &one, &x, &y, layout)?;
+                let (s, cpu) = time_gpu_with_cpu(gpu, &|enc| in_pass(enc, |p| mv.dispatch(p)))?;
+                let gbps = bytes / s / 1e9;
+                out.push(KernelResult {
+                    kernel,
+                    dtype: format!("{ty:?}"),
+                    matrix: name,
+                    rows,
+                    cols,
+                    tokens: 1,
+                    micros: s * 1e6,
+                    cpu_micros: cpu.map(|c| c * 1e6),
+                    gbps,
+                    gflops: flops / s / 1e9,
+                    roofline_percent: roof.read_percent(gbps * 1e9),
+                });
+            }
+            let batch = gpu.uniform("step", &Step { tokens: tokens as u32, ..Default::default() });
+            let mm = MatMul::new(gpu, &m, &batch, &x, &y)?;
+            let (s, cpu) = time_gpu_with_cpu(gpu, &|enc| in_pass(enc, |p| mm.dispatch(p, tokens as u32)))?;
+            let gflops = flops * tokens as f64 / s / 1e9;
+            out.push(KernelResult {
+                kernel: "matmul",
+                dtype: format!("{ty:?}"),
+                matrix: name,
+                rows,
+                cols,
+                tokens,
+                micros: s * 1e6,
+                cpu_micros: cpu.map(|c| c * 1e6),
+                gbps: bytes / s / 1e9,
+                gflops,
+                roofline_percent: roof.fma_percent(gflops * 1e9),
+            });
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,87 @@
+//! Measurement helpers behind `hearth bench`: the adapter's roofline (read
+//! bandwidth, copy bandwidth, FMA throughput), kernel microbenchmarks, and
+//! the traffic and arithmetic of a forward pass, so every speed figure can be
+//! stated as a percentage of what the adapter itself can do.
+//!
+//! Timings are wall clock around whole submissions (submit, then wait for the
+//! queue), which every adapter supports; repetitions are chosen so one trial
+//! takes ~50 ms, and the median of the trials is reported.
+
+pub mod kernels;
+pub mod roofline;
+pub mod traffic;
+
+use crate::error::{Error, Result};
+use crate::gpu::Gpu;
+use std::time::Instant;
+
+/// Seconds a trial should take at least, so dispatch latency is amortised.
+const TRIAL_SECONDS: f64 = 0.05;
+/// Trials per measurement (the median is kept).
+const TRIALS: usize = 5;
+
+/// Submit `reps` recordings in one command buffer and wait for them.
+fn run_reps(gpu: &Gpu, reps: u32, record: &dyn Fn(&mut wgpu::CommandEncoder)) -> Result<f64> {
+    let mut enc = gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("bench") });
+    for _ in 0..reps {
+        record(&mut enc);
+    }
+    let start = Instant::now();
+    gpu.queue.submit([enc.finish()]);
+    gpu.device
+        .poll(wgpu::PollType::wait_indefinitely())
+        .map_err(|e| Error::Gpu { reason: format!("waiting for a benchmark: {e}") })?;
+    Ok(start.elapsed().as_secs_f64())
+}
+
+/// Median seconds of one recording of `record`: a warm-up (pipeline
+/// compilation, first touch of memory), a probe to size the trials, then
+/// `TRIALS` trials of enough repetitions to last `TRIAL_SECONDS`.
+pub fn time_gpu(gpu: &Gpu, record: &dyn Fn(&mut wgpu::CommandEncoder)) -> Result<f64> {
+    Ok(time_gpu_with_cpu(gpu, record)?.0)
+}
+
+/// [`time_gpu`], plus the CPU seconds this process spent per recording
+/// (Linux; `None` elsewhere). On a CPU adapter such as lavapipe the "GPU" is
+/// this process's own threads, so CPU time measures a kernel's cost even when
+/// other programs share the cores and make wall-clock time noisy.
+pub fn time_gpu_with_cpu(gpu: &Gpu, record: &dyn Fn(&mut wgpu::CommandEncoder)) -> Result<(f64, Option<f64>)> {
+    run_reps(gpu, 1, record)?;
+    let probe = run_reps(gpu, 1, record)?.max(1e-6);
+    let reps = ((TRIAL_SECONDS / probe).ceil() as u32).clamp(1, 10_000);
+    let mut times = Vec::with_capacity(TRIALS);
+    let cpu_start = process_cpu_seconds();
+    for _ in 0..TRIALS {
+        times.push(run_reps(gpu, reps, record)? / f64::from(reps));
+    }
+    let calls = f64::from(reps) * TRIALS as f64;
+    let cpu = match (cpu_start, process_cpu_seconds()) {
+        (Some(a), Some(b)) => Some((b - a) / calls),
+        _ => None,
+    };
+    Ok((median(times), cpu))
+}
+
+/// User + system CPU seconds of this process so far, from /proc/self/stat
+/// (fields 14 and 15, in clock ticks of 1/100 s on Linux).
+pub fn process_cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The command name (field 2) may contain spaces: count fields after its ')'.
+    let rest = &stat[stat.rfind(')')? + 1..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
+}
+
+/// Median of a sample (0 for an empty one).
+pub fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(0.0)
+}
+
+/// Record `f` in a compute pass of its own.
+pub(crate) fn in_pass(enc: &mut wgpu::CommandEncoder, f: impl FnOnce(&mut wgpu::ComputePass<'_>)) {
+    let mut pass =
+        enc.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("bench"), timestamp_writes: None });
+    f(&mut pass);
+}
