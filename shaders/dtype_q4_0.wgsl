@@ -2,6 +2,8 @@
 // nibbles, word 4 the f16 scale d. Element i < 16 is the low nibble of byte i,
 // element i >= 16 the high nibble of byte i - 16; value = d * (nibble - 8).
 
+@group(0) @binding(1) var<storage, read> w: array<u32>;
+
 const BLOCK_WORDS: u32 = 5u;
 
 fn load4(row_word: u32, g: u32) -> vec4<f32> {

@@ -4,6 +4,8 @@
 // come in 4 chunks of 64: chunk c's first 32 are the low nibbles of bytes
 // 32c..32c+31, its last 32 the high nibbles. value = d*sc*q - dmin*m.
 
+@group(0) @binding(1) var<storage, read> w: array<u32>;
+
 const BLOCK_WORDS: u32 = 36u;
 
 fn scale_byte(b: u32, i: u32) -> u32 {

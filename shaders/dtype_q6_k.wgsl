@@ -7,6 +7,8 @@
 //   y[l+96] = ql[64h+l+32] >> 4 | (qh[32h+l] >> 6 & 3) << 4, scale sc[8h + l/16 + 6]
 // value = d * sc * (q - 32).
 
+@group(0) @binding(1) var<storage, read> w: array<u32>;
+
 const BLOCK_WORDS: u32 = 53u;
 
 fn load4(row_word: u32, g: u32) -> vec4<f32> {

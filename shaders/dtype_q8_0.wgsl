@@ -2,6 +2,8 @@
 // the 32 int8 quants, word 8 holds the f16 scale d in its low half.
 // value = d * q.
 
+@group(0) @binding(1) var<storage, read> w: array<u32>;
+
 const BLOCK_WORDS: u32 = 9u;
 
 fn load4(row_word: u32, g: u32) -> vec4<f32> {

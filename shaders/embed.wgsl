@@ -8,7 +8,7 @@ override ROWS: u32;        // rows in this binding's chunk
 override ROW_OFFSET: u32;  // index of the chunk's first row
 
 @group(0) @binding(0) var<uniform> step: Step;
-@group(0) @binding(1) var<storage, read> w: array<u32>;
+// w (binding 1), the weight rows, is declared by the dtype_*.wgsl snippet.
 @group(0) @binding(2) var<storage, read> tokens: array<u32>;
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
 

@@ -21,7 +21,7 @@ const TR: u32 = 4u;        // rows per invocation
 const TT: u32 = 8u;        // tokens per invocation
 
 @group(0) @binding(0) var<uniform> step: Step;
-@group(0) @binding(1) var<storage, read> w: array<u32>;
+// w (binding 1), the weight rows, is declared by the dtype_*.wgsl snippet.
 @group(0) @binding(2) var<storage, read> x: array<f32>;
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
 

@@ -22,7 +22,7 @@ override RPW: u32 = 1u;    // rows (LANE_ROWS: passes of WG rows) per workgroup
 override LANE_ROWS: bool = false;
 
 @group(0) @binding(0) var<uniform> step: Step;
-@group(0) @binding(1) var<storage, read> w: array<u32>;
+// w (binding 1), the weight rows, is declared by the dtype_*.wgsl snippet.
 // x (binding 2) is declared by the dot_*.wgsl snippet: vec4s for block
 // types (one load per 4 activations), scalars for F32/F16 rows of any length.
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;

@@ -40,7 +40,11 @@ fn fma_peak_computes_its_recurrence() {
             for lane in 0..4 {
                 let g = got[i * 4 + lane];
                 // fma may be fused or not: relative 1e-5.
-                assert!((g - want[lane]).abs() <= 1e-5 * want[lane].abs().max(1.0), "[{i}.{lane}] {g} vs {}", want[lane]);
+                assert!(
+                    (g - want[lane]).abs() <= 1e-5 * want[lane].abs().max(1.0),
+                    "[{i}.{lane}] {g} vs {}",
+                    want[lane]
+                );
             }
         }
         assert_eq!(fma_peak::flops(workgroups, iters), f64::from(n) * 37.0 * 64.0);

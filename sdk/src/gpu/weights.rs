@@ -27,10 +27,12 @@ impl GpuType {
     pub const ALL: [GpuType; 6] =
         [GpuType::F32, GpuType::F16, GpuType::Q8_0, GpuType::Q4_0, GpuType::Q4_K, GpuType::Q6_K];
 
-    /// The WGSL accessors (`load4`) of this type.
-    pub fn snippet(self) -> &'static str {
+    /// The WGSL binding and accessors (`w`, `load4`) of this type. F16 rows
+    /// are read as native `f16` where the variant has shader-f16.
+    pub fn snippet(self, variant: crate::kernels::Variant) -> &'static str {
         match self {
             GpuType::F32 => include_str!("../../../shaders/dtype_f32.wgsl"),
+            GpuType::F16 if variant.f16 => include_str!("../../../shaders/dtype_f16_native.wgsl"),
             GpuType::F16 => include_str!("../../../shaders/dtype_f16.wgsl"),
             GpuType::Q8_0 => include_str!("../../../shaders/dtype_q8_0.wgsl"),
             GpuType::Q4_0 => include_str!("../../../shaders/dtype_q4_0.wgsl"),

@@ -41,16 +41,14 @@ impl Variant {
         Variant { f16: true, subgroups: true },
     ];
 
-    /// The variant to build for a device.
+    /// The variant to build for a device: f16 and subgroups wherever the
+    /// device was opened with them.
     ///
-    /// No kernel has an f16 code path yet, so `f16` stays off even where the
-    /// adapter offers shader-f16: accumulation must stay f32 for the 1e-3
-    /// agreement with transformers, f16 weights are unpacked with the core
-    /// `unpack2x16float`, and a native `bitcast<vec2<f16>>` load returned
-    /// wrong values on lavapipe (Mesa 22.3.6). The composition and the naga
-    /// validation of f16 variants stay, for the f16 paths the speed work adds.
+    /// f16 is used for storage only (F16 weights load as `vec4<f16>`, exactly
+    /// converted to f32); arithmetic stays f32 everywhere, because the
+    /// logits must agree with transformers within 1e-3.
     pub fn of(gpu: &Gpu) -> Self {
-        Variant { f16: false, subgroups: gpu.subgroups }
+        Variant { f16: gpu.f16, subgroups: gpu.subgroups }
     }
 }
 
