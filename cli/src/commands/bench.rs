@@ -3,7 +3,7 @@
 
 use crate::args::{Backend, EngineArgs};
 use anyhow::{Context, Result};
-use hearth::bench::{median, roofline, traffic};
+use hearth::bench::{median, process_cpu_seconds, roofline, traffic};
 use hearth::gpu::GpuModel;
 use hearth::model::cpu::argmax;
 use hearth::model::{CpuState, KvCacheType};
@@ -62,6 +62,9 @@ pub fn run(b: &BenchArgs, e: &EngineArgs) -> Result<()> {
     let (mut prefill, mut decode, mut ttft) = (Vec::new(), Vec::new(), Vec::new());
     let (adapter, load_s, device_bytes);
     let mut speed_of_light = serde_json::Value::Null;
+    // Process CPU time: on a CPU adapter (lavapipe) the device is this
+    // process's threads, so this is the work done, whatever else runs.
+    let (mut prefill_cpu, mut decode_cpu) = (Vec::new(), Vec::new());
     match e.backend {
         Backend::Gpu => {
             let gpu = Arc::new(super::roofline::open_gpu(e)?);
@@ -75,14 +78,18 @@ pub fn run(b: &BenchArgs, e: &EngineArgs) -> Result<()> {
             let decode_bytes = traffic::decode_bytes(&m, prompt.len() + b.gen_tokens / 2, kv.bytes());
             let prefill_flops = traffic::prefill_flops(&m, prompt.len());
             for _ in 0..b.repeat.max(1) {
-                let t = Instant::now();
+                let (t, c) = (Instant::now(), process_cpu_seconds());
                 m.forward_greedy(&mut st, &prompt, 0)?;
                 let p = t.elapsed().as_secs_f64();
-                let t = Instant::now();
+                let (t, c2) = (Instant::now(), process_cpu_seconds());
                 for i in 0..b.gen_tokens {
                     m.decode_next(&mut st, prompt.len() + i)?;
                 }
                 let d = t.elapsed().as_secs_f64();
+                if let (Some(a), Some(b2), Some(e)) = (c, c2, process_cpu_seconds()) {
+                    prefill_cpu.push(b2 - a);
+                    decode_cpu.push((e - b2) / b.gen_tokens.max(1) as f64);
+                }
                 prefill.push(prompt.len() as f64 / p);
                 ttft.push(p * 1e3);
                 decode.push(b.gen_tokens as f64 / d.max(1e-9));
@@ -135,6 +142,8 @@ pub fn run(b: &BenchArgs, e: &EngineArgs) -> Result<()> {
         "device_bytes": device_bytes,
         "peak_rss_bytes": peak_rss_bytes(),
         "speed_of_light": speed_of_light,
+        "prefill_cpu_seconds": (!prefill_cpu.is_empty()).then(|| median(prefill_cpu)),
+        "decode_cpu_ms_per_token": (!decode_cpu.is_empty()).then(|| median(decode_cpu) * 1e3),
     });
     if b.json {
         return super::print_json(&report);
