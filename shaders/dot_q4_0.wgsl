@@ -1,19 +1,12 @@
 // Q4_0 for the matrix-vector product: one unit is one block of 32 (layout in
 // dtype_q4_0.wgsl). The lane reads the block's four nibble words and its
 // scale once and dequantizes in registers; x[xb..xb+32] is the matching
-// slice of the activation row.
+// slice of the activation row (x4 from x_vec4.wgsl).
 
 const UNIT: u32 = 32u;
 
-// Rows are whole blocks, so every row starts on a vec4 boundary.
-@group(0) @binding(2) var<storage, read> x: array<vec4<f32>>;
-
-// Activations i..i+3 (i is a multiple of 4).
-fn xs(i: u32) -> vec4<f32> {
-    return x[i / 4u];
-}
-
-fn unit_dot(row_word: u32, u: u32, xb: u32) -> f32 {
+fn unit_dot(row_word: u32, u: u32, xrow: u32) -> f32 {
+    let xb = u * UNIT;
     let b = row_word + u * BLOCK_WORDS;
     let shifts = vec4<u32>(0u, 8u, 16u, 24u);
     var s = 0.0;
@@ -21,7 +14,7 @@ fn unit_dot(row_word: u32, u: u32, xb: u32) -> f32 {
         let q = vec4<u32>(w[b + j]) >> shifts;
         let lo = vec4<f32>(q & vec4<u32>(15u)) - 8.0;
         let hi = vec4<f32>((q >> vec4<u32>(4u)) & vec4<u32>(15u)) - 8.0;
-        s += dot(lo, xs(xb + 4u * j)) + dot(hi, xs(xb + 16u + 4u * j));
+        s += dot(lo, x4(xrow, xb + 4u * j)) + dot(hi, x4(xrow, xb + 16u + 4u * j));
     }
     return unpack2x16float(w[b + 4u]).x * s;
 }

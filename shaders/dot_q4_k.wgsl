@@ -4,15 +4,8 @@
 
 const UNIT: u32 = 32u;
 
-// Rows are whole blocks, so every row starts on a vec4 boundary.
-@group(0) @binding(2) var<storage, read> x: array<vec4<f32>>;
-
-// Activations i..i+3 (i is a multiple of 4).
-fn xs(i: u32) -> vec4<f32> {
-    return x[i / 4u];
-}
-
-fn unit_dot(row_word: u32, u: u32, xb: u32) -> f32 {
+fn unit_dot(row_word: u32, u: u32, xrow: u32) -> f32 {
+    let xb = u * UNIT;
     let b = row_word + (u / 8u) * BLOCK_WORDS;
     let s = u % 8u;
     let shift = select(0u, 4u, s % 2u == 1u);
@@ -20,7 +13,7 @@ fn unit_dot(row_word: u32, u: u32, xb: u32) -> f32 {
     var qx = 0.0;
     var sx = 0.0;
     for (var j = 0u; j < 8u; j++) {
-        let xv = xs(xb + 4u * j);
+        let xv = x4(xrow, xb + 4u * j);
         qx += dot(vec4<f32>(unpack4xU8((w[q0 + j] >> shift) & 0x0F0F0F0Fu)), xv);
         sx += xv.x + xv.y + xv.z + xv.w;
     }

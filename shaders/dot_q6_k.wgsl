@@ -5,15 +5,8 @@
 
 const UNIT: u32 = 32u;
 
-// Rows are whole blocks, so every row starts on a vec4 boundary.
-@group(0) @binding(2) var<storage, read> x: array<vec4<f32>>;
-
-// Activations i..i+3 (i is a multiple of 4).
-fn xs(i: u32) -> vec4<f32> {
-    return x[i / 4u];
-}
-
-fn unit_dot(row_word: u32, u: u32, xb: u32) -> f32 {
+fn unit_dot(row_word: u32, u: u32, xrow: u32) -> f32 {
+    let xb = u * UNIT;
     let b = row_word + (u / 8u) * BLOCK_WORDS;
     let h = (u % 8u) / 4u;
     let k = u % 4u;
@@ -25,7 +18,7 @@ fn unit_dot(row_word: u32, u: u32, xb: u32) -> f32 {
         let lo = (w[ql0 + j] >> lo_shift) & 0x0F0F0F0Fu;
         let hi = (w[qh0 + j] >> (2u * k)) & 0x03030303u;
         let q = vec4<f32>(unpack4xU8(lo | (hi << 4u))) - 32.0;
-        let d = dot(q, xs(xb + 4u * j));
+        let d = dot(q, x4(xrow, xb + 4u * j));
         if (j < 4u) {
             part.x += d;
         } else {

@@ -3,19 +3,12 @@
 
 const UNIT: u32 = 32u;
 
-// Rows are whole blocks, so every row starts on a vec4 boundary.
-@group(0) @binding(2) var<storage, read> x: array<vec4<f32>>;
-
-// Activations i..i+3 (i is a multiple of 4).
-fn xs(i: u32) -> vec4<f32> {
-    return x[i / 4u];
-}
-
-fn unit_dot(row_word: u32, u: u32, xb: u32) -> f32 {
+fn unit_dot(row_word: u32, u: u32, xrow: u32) -> f32 {
+    let xb = u * UNIT;
     let b = row_word + u * BLOCK_WORDS;
     var s = 0.0;
     for (var j = 0u; j < 8u; j++) {
-        s += dot(vec4<f32>(unpack4xI8(w[b + j])), xs(xb + 4u * j));
+        s += dot(vec4<f32>(unpack4xI8(w[b + j])), x4(xrow, xb + 4u * j));
     }
     return unpack2x16float(w[b + 8u]).x * s;
 }

@@ -22,18 +22,8 @@ const TT: u32 = 8u;        // tokens per invocation
 
 @group(0) @binding(0) var<uniform> step: Step;
 // w (binding 1), the weight rows, is declared by the dtype_*.wgsl snippet.
-@group(0) @binding(2) var<storage, read> x: array<f32>;
+// x (binding 2) and x4(row, i) come from x_vec4.wgsl or x_scalar.wgsl.
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
-
-// Elements i..i+3 of token t's row; zero past N (rows of F32/F16 may end
-// inside a group, where the weights are zero padding).
-fn x4(t: u32, i: u32) -> vec4<f32> {
-    let b = t * N + i;
-    if (i + 3u < N) {
-        return vec4<f32>(x[b], x[b + 1u], x[b + 2u], x[b + 3u]);
-    }
-    return vec4<f32>(x[b], select(0.0, x[b + 1u], i + 1u < N), select(0.0, x[b + 2u], i + 2u < N), 0.0);
-}
 
 fn store(row: u32, t0: u32, acc: vec4<f32>, k: u32) {
     if (row >= ROWS) {
@@ -62,9 +52,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     for (var i = 0u; i < TR; i++) {
         rb[i] = min(r0 + i, last_row) * ROW_WORDS;
     }
-    var tk: array<u32, 8>;
+    var tk: array<u32, 8>;   // first element of each token's row
     for (var j = 0u; j < TT; j++) {
-        tk[j] = min(t0 + j, last_tok);
+        tk[j] = min(t0 + j, last_tok) * N;
     }
     var a0 = mat2x4<f32>();   // row 0: tokens 0..3 (column 0), 4..7 (column 1)
     var a1 = mat2x4<f32>();

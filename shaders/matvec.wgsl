@@ -23,8 +23,8 @@ override LANE_ROWS: bool = false;
 
 @group(0) @binding(0) var<uniform> step: Step;
 // w (binding 1), the weight rows, is declared by the dtype_*.wgsl snippet.
-// x (binding 2) is declared by the dot_*.wgsl snippet: vec4s for block
-// types (one load per 4 activations), scalars for F32/F16 rows of any length.
+// x (binding 2) is declared by x_vec4.wgsl (block types: one load per 4
+// activations) or x_scalar.wgsl (F32/F16 rows of any length).
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
 
 @compute @workgroup_size(WG)
@@ -39,7 +39,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
             if (r < ROWS) {
                 var acc = 0.0;
                 for (var u = 0u; u < units; u++) {
-                    acc += unit_dot(r * ROW_WORDS, u, xrow + u * UNIT);
+                    acc += unit_dot(r * ROW_WORDS, u, xrow);
                 }
                 out[ROW_OFFSET + r] = acc;
             }
@@ -54,7 +54,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         }
         var acc = 0.0;
         for (var u = lid; u < units; u += WG) {
-            acc += unit_dot(r * ROW_WORDS, u, xrow + u * UNIT);
+            acc += unit_dot(r * ROW_WORDS, u, xrow);
         }
         let total = wg_sum(acc, lid);
         if (lid == 0u) {

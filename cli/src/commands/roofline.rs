@@ -43,12 +43,12 @@ pub fn run(shape: Option<&str>, tokens: usize, e: &EngineArgs, as_json: bool) ->
     );
     if let Some(results) = results {
         println!(
-            "{:<7} {:<5} {:<9} {:>6} {:>6} {:>6} {:>10} {:>10} {:>8} {:>9} {:>7}",
+            "{:<11} {:<5} {:<9} {:>6} {:>6} {:>6} {:>10} {:>10} {:>8} {:>9} {:>7}",
             "kernel", "type", "matrix", "rows", "cols", "tokens", "µs", "cpu µs", "GB/s", "GFLOP/s", "% roof"
         );
         for r in results {
             println!(
-                "{:<7} {:<5} {:<9} {:>6} {:>6} {:>6} {:>10.1} {:>10.1} {:>8.2} {:>9.2} {:>6.1}%",
+                "{:<11} {:<5} {:<9} {:>6} {:>6} {:>6} {:>10.1} {:>10.1} {:>8.2} {:>9.2} {:>6.1}%",
                 r.kernel,
                 r.dtype,
                 r.matrix,

@@ -15,7 +15,7 @@ pub const TOKENS_PER_INVOCATION: u32 = 8;
 
 /// The composed source for a weight type and variant.
 pub fn source(ty: GpuType, variant: Variant) -> String {
-    compose(variant, false, &[ty.snippet(variant), SOURCE])
+    compose(variant, false, &[ty.snippet(variant), super::activations(ty), SOURCE])
 }
 
 /// Lanes per workgroup: CPU adapters run a workgroup as one SIMD loop, so a

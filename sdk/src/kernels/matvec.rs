@@ -22,7 +22,7 @@ pub fn dot_snippet(ty: GpuType) -> &'static str {
 
 /// The composed source for a weight type and variant.
 pub fn source(ty: GpuType, variant: Variant) -> String {
-    compose(variant, true, &[ty.snippet(variant), dot_snippet(ty), SOURCE])
+    compose(variant, true, &[ty.snippet(variant), super::activations(ty), dot_snippet(ty), SOURCE])
 }
 
 /// How a matrix-vector product is spread over an adapter's lanes (see the

@@ -74,6 +74,17 @@ pub const REDUCE_SHARED: &str = include_str!("../../../shaders/reduce_shared.wgs
 /// The same helpers built on subgroup operations.
 pub const REDUCE_SUBGROUP: &str = include_str!("../../../shaders/reduce_subgroup.wgsl");
 
+/// How a weight kernel reads its activations (binding 2, `x4`): as vec4s for
+/// block types, whose rows are whole blocks of 32; as scalars with a bounds
+/// check at the row's end for F32/F16 rows of any length.
+pub fn activations(ty: crate::gpu::weights::GpuType) -> &'static str {
+    use crate::gpu::weights::GpuType;
+    match ty {
+        GpuType::F32 | GpuType::F16 => include_str!("../../../shaders/x_scalar.wgsl"),
+        GpuType::Q8_0 | GpuType::Q4_0 | GpuType::Q4_K | GpuType::Q6_K => include_str!("../../../shaders/x_vec4.wgsl"),
+    }
+}
+
 /// Compose a kernel's final source: the define step.
 pub fn compose(variant: Variant, reduce: bool, parts: &[&str]) -> String {
     let mut s = String::new();
