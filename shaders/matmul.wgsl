@@ -1,8 +1,8 @@
 // Register-tiled matrix-matrix product for prefill: for T tokens (rows of x,
 // stride N)
 //   out[t * OUT_STRIDE + ROW_OFFSET + r] = W[r] · x[t]
-// Each invocation computes a block of 4 rows × 8 tokens in registers: per
-// group of 4 elements it dequantizes 4 weight vec4s once and uses each for 8
+// Each invocation computes a block of 8 rows × 8 tokens in registers: per
+// group of 4 elements it dequantizes 8 weight vec4s once and uses each for 8
 // tokens (x arranged as two mat4x4 whose columns are tokens, so `w * X` gives
 // four dot products). Lanes of a workgroup take consecutive row blocks and
 // share the token block, so their x reads hit the same addresses. There is no
@@ -17,7 +17,7 @@ override ROW_OFFSET: u32;  // index of the chunk's first row
 override OUT_STRIDE: u32;  // output row stride (the full output width)
 override WG: u32 = 64u;    // lanes per workgroup
 
-const TR: u32 = 4u;        // rows per invocation
+const TR: u32 = 8u;        // rows per invocation
 const TT: u32 = 8u;        // tokens per invocation
 
 @group(0) @binding(0) var<uniform> step: Step;
@@ -48,7 +48,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     // bounds); their results are not stored.
     let last_row = ROWS - 1u;
     let last_tok = step.tokens - 1u;
-    var rb: array<u32, 4>;
+    var rb: array<u32, 8>;
     for (var i = 0u; i < TR; i++) {
         rb[i] = min(r0 + i, last_row) * ROW_WORDS;
     }
@@ -60,6 +60,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     var a1 = mat2x4<f32>();
     var a2 = mat2x4<f32>();
     var a3 = mat2x4<f32>();
+    var a4 = mat2x4<f32>();
+    var a5 = mat2x4<f32>();
+    var a6 = mat2x4<f32>();
+    var a7 = mat2x4<f32>();
     let groups = (N + 3u) / 4u;
     for (var g = 0u; g < groups; g++) {
         let i = 4u * g;
@@ -69,15 +73,27 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
         let w1 = load4(rb[1], g);
         let w2 = load4(rb[2], g);
         let w3 = load4(rb[3], g);
+        let w4 = load4(rb[4], g);
+        let w5 = load4(rb[5], g);
+        let w6 = load4(rb[6], g);
+        let w7 = load4(rb[7], g);
         a0 += mat2x4<f32>(w0 * xa, w0 * xb);
         a1 += mat2x4<f32>(w1 * xa, w1 * xb);
         a2 += mat2x4<f32>(w2 * xa, w2 * xb);
         a3 += mat2x4<f32>(w3 * xa, w3 * xb);
+        a4 += mat2x4<f32>(w4 * xa, w4 * xb);
+        a5 += mat2x4<f32>(w5 * xa, w5 * xb);
+        a6 += mat2x4<f32>(w6 * xa, w6 * xb);
+        a7 += mat2x4<f32>(w7 * xa, w7 * xb);
     }
     for (var k = 0u; k < 2u; k++) {
         store(r0, t0, a0[k], k);
         store(r0 + 1u, t0, a1[k], k);
         store(r0 + 2u, t0, a2[k], k);
         store(r0 + 3u, t0, a3[k], k);
+        store(r0 + 4u, t0, a4[k], k);
+        store(r0 + 5u, t0, a5[k], k);
+        store(r0 + 6u, t0, a6[k], k);
+        store(r0 + 7u, t0, a7[k], k);
     }
 }

@@ -9,7 +9,7 @@ use crate::gpu::Gpu;
 pub const SOURCE: &str = include_str!("../../../shaders/matmul.wgsl");
 
 /// Rows per invocation (`TR` in the shader).
-pub const ROWS_PER_INVOCATION: u32 = 4;
+pub const ROWS_PER_INVOCATION: u32 = 8;
 /// Tokens per invocation (`TT` in the shader).
 pub const TOKENS_PER_INVOCATION: u32 = 8;
 
