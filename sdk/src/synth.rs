@@ -134,6 +134,7 @@ pub fn build(shape: &SynthShape, quant: GgmlType, seed: u64) -> Result<GgufWrite
         .set(&format!("{a}.attention.layer_norm_rms_epsilon"), Value::F32(1e-6))
         .set(&format!("{a}.rope.freq_base"), Value::F32(s.rope_theta))
         .set(&format!("{a}.vocab_size"), Value::U32(s.vocab as u32));
+    vocabulary(&mut w, s.vocab);
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
     let mut bytes = Vec::new();
     let mut add = |w: &mut GgufWriter, name: &str, dims: &[u64], scale: f32, norm: bool| -> Result<()> {
@@ -168,6 +169,35 @@ pub fn build(shape: &SynthShape, quant: GgmlType, seed: u64) -> Result<GgufWrite
     }
     add(&mut w, "output_norm.weight", &[s.dim], 0.0, true)?;
     Ok(w)
+}
+
+/// A SentencePiece vocabulary of `n` tokens (unknown, BOS, EOS, the 256 byte
+/// tokens, then filler pieces), so the file is complete for every loader:
+/// llama.cpp refuses a model without `tokenizer.ggml.*`, and text prompts work.
+fn vocabulary(w: &mut GgufWriter, n: u64) {
+    let (mut tokens, mut scores, mut types) = (Vec::new(), Vec::new(), Vec::new());
+    let mut push = |t: String, ty: i32| {
+        scores.push(Value::F32(-(tokens.len() as f32)));
+        tokens.push(Value::String(t));
+        types.push(Value::I32(ty));
+    };
+    // Token types as llama.cpp numbers them: 1 normal, 2 unknown, 3 control, 6 byte.
+    push("<unk>".into(), 2);
+    push("<s>".into(), 3);
+    push("</s>".into(), 3);
+    for b in 0..=255u8 {
+        push(format!("<0x{b:02X}>"), 6);
+    }
+    for i in 259..n {
+        push(format!("\u{2581}w{i}"), 1);
+    }
+    w.set("tokenizer.ggml.model", Value::String("llama".into()))
+        .set("tokenizer.ggml.tokens", Value::Array(tokens))
+        .set("tokenizer.ggml.scores", Value::Array(scores))
+        .set("tokenizer.ggml.token_type", Value::Array(types))
+        .set("tokenizer.ggml.unknown_token_id", Value::U32(0))
+        .set("tokenizer.ggml.bos_token_id", Value::U32(1))
+        .set("tokenizer.ggml.eos_token_id", Value::U32(2));
 }
 
 /// Write the synthetic GGUF of `shape` to `path`.
