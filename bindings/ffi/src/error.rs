@@ -5,8 +5,10 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 /// What a call can fail with, in the foreign language's own exception type
 /// (`HearthError` in Python, `HearthException` in Kotlin, `HearthError` in Swift).
-/// Every variant carries the SDK's full message.
+/// Every variant carries the SDK's full message, which is the exception's message
+/// (`flat_error`: a field named `message` would clash with Kotlin's `Throwable.message`).
 #[derive(Debug, thiserror::Error, uniffi::Error)]
+#[uniffi(flat_error)]
 pub enum HearthError {
     /// The file could not be opened or read.
     #[error("{message}")]
