@@ -17,7 +17,7 @@ struct StoryView: View {
                 do {
                     let path = Bundle.main.path(forResource: "stories260K-Q8_0", ofType: "gguf") ?? "model.gguf"
                     let engine = try await Engine.loadAsync(path: path, options: EngineOptions())
-                    for try await piece in engine.newSession().stream(text, options: GenerateOptions(maxTokens: 200)) {
+                    for try await piece in try engine.newSession().stream(text, options: GenerateOptions(maxTokens: 200)) {
                         text += piece
                     }
                 } catch {

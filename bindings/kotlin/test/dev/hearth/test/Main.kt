@@ -128,6 +128,9 @@ val tests: List<Pair<String, () -> Unit>> = listOf(
         check(s.cachedTokenCount() == 0uL) { "reset kept tokens" }
         path.delete()
     },
+    "the README example" to {
+        check(readmeExample(gguf.path).tokens == reference) { "README example" }
+    },
     "generateAsync in a coroutine" to {
         val c = runBlocking { engine.newSession().generateAsync("Once upon a time", greedy()) }
         check(c.tokens == reference) { "${c.tokens}" }
