@@ -3,7 +3,7 @@
 # hearth/src/main/jniLibs with cargo-ndk, and generates the Kotlin bindings.
 # Needs: the Android NDK (ANDROID_NDK_HOME), `cargo install cargo-ndk`, and
 #   rustup target add aarch64-linux-android armv7-linux-androideabi x86_64-linux-android
-# Then: cd android && ./gradlew :hearth:assembleRelease   (AAR in hearth/build/outputs/aar)
+# Then: cd android && gradle :hearth:assembleRelease   (AAR in hearth/build/outputs/aar; Gradle 8.9+)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bindings/generate.sh >/dev/null

@@ -295,3 +295,52 @@ pub fn default_generate_options() -> GenerateOptions {
 fn saturate(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generate_options_round_trip_field_by_field() {
+        // Distinct values everywhere, so two swapped fields would show.
+        let sdk_opts = sdk::GenerateOptions {
+            max_tokens: 7,
+            sampling: hearth::sampling::SamplingOptions {
+                temperature: 0.5,
+                top_k: 3,
+                top_p: 0.7,
+                min_p: 0.2,
+                repeat_penalty: 1.3,
+                frequency_penalty: 0.4,
+                presence_penalty: 0.6,
+                penalty_last_n: 9,
+                logit_bias: vec![(5, -1.5), (8, f32::NEG_INFINITY)],
+                seed: 11,
+            },
+            stop: vec!["\n\n".into()],
+            stop_at_eog: false,
+        };
+        let ffi: GenerateOptions = sdk_opts.clone().into();
+        assert_eq!(ffi.top_p, 0.7);
+        assert_eq!(ffi.logit_bias[1], LogitBias { token: 8, bias: f32::NEG_INFINITY });
+        assert_eq!(sdk::GenerateOptions::from(ffi), sdk_opts);
+    }
+
+    #[test]
+    fn engine_options_none_means_the_sdk_default() {
+        let none = EngineOptions {
+            backend: None,
+            adapter: None,
+            context_length: None,
+            prefill_batch: 64,
+            tokenizer: None,
+            kv_cache: None,
+        };
+        let sdk_opts = sdk::EngineOptions::from(none);
+        let default = sdk::EngineOptions::default();
+        assert_eq!(sdk_opts.backend, default.backend);
+        assert_eq!(sdk_opts.kv_cache, default.kv_cache);
+        assert_eq!(sdk_opts.prefill_batch, default.prefill_batch);
+        assert_eq!(sdk_opts.context_length, default.context_length);
+    }
+}
