@@ -37,6 +37,8 @@ if [ ! -x "$KOTLINC" ]; then
   npm install --silent --no-audit --no-fund --prefix "$kotlin_prefix" "kotlin-compiler@$kotlin_version"
 fi
 
+# The test profile (opt-level 2) reuses what `cargo test --workspace` built.
+export HEARTH_FFI_PROFILE="${HEARTH_FFI_PROFILE:-test}"
 bindings/python/build.sh
 (cd bindings/python && python3 -m pytest -q tests)
 bindings/kotlin/test.sh

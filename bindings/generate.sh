@@ -7,16 +7,23 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target_dir="${CARGO_TARGET_DIR:-$PWD/target}"
+# Release by default; CI sets HEARTH_FFI_PROFILE=test to reuse the artifacts of
+# its `cargo test` build instead of compiling every dependency a second time.
+profile="${HEARTH_FFI_PROFILE:-release}"
+case "$profile" in
+  dev | test) profile_dir=debug ;;
+  *) profile_dir="$profile" ;;
+esac
 
-cargo build --locked --release -p hearth-ffi -p hearth-uniffi-bindgen >&2
+cargo build --locked --profile "$profile" -p hearth-ffi -p hearth-uniffi-bindgen >&2
 case "$(uname -s)" in
-  Darwin) lib="$target_dir/release/libhearth_ffi.dylib" ;;
-  *) lib="$target_dir/release/libhearth_ffi.so" ;;
+  Darwin) lib="$target_dir/$profile_dir/libhearth_ffi.dylib" ;;
+  *) lib="$target_dir/$profile_dir/libhearth_ffi.so" ;;
 esac
 out=bindings/generated
 rm -rf "$out"
 for lang in kotlin swift python; do
-  "$target_dir/release/uniffi-bindgen" generate --library "$lib" --language "$lang" \
+  "$target_dir/$profile_dir/uniffi-bindgen" generate --library "$lib" --language "$lang" \
     --out-dir "$out/$lang" --no-format >&2
 done
 echo "$lib"
