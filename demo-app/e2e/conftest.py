@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from selenium import webdriver
 from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.file_detector import UselessFileDetector
 from selenium.webdriver.common.options import ArgOptions
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -94,14 +95,18 @@ class App:
         assert exe, "tauri-driver is not installed (cargo install tauri-driver --locked)"
         self.tauri_driver = subprocess.Popen([exe, "--port", str(port), "--native-port", str(native)], env=env,
                                              stdout=log, stderr=subprocess.STDOUT)
+        # tauri-driver listens first, then starts WebKitWebDriver: wait for both.
         wait_for_port(port, self.tauri_driver)
+        wait_for_port(native, self.tauri_driver)
         options = ArgOptions()
         options.set_capability("browserName", "wry")
         options.set_capability("tauri:options", {"application": str(application or self.binary)})
         self.driver = webdriver.Remote(command_executor=f"http://127.0.0.1:{port}", options=options)
+        # Typing a model path must not turn into a file upload (a Selenium Grid feature).
+        self.driver.file_detector = UselessFileDetector()
         self.wait(lambda d: d.execute_script("return document.readyState") == "complete")
         # The page fills the status line once its start-up call came back.
-        self.wait(lambda d: self.tid("status").text.strip() != "")
+        self.wait(lambda d: self.text_of(self.tid("status")).strip() != "")
         return self
 
     def stop(self):
@@ -132,6 +137,10 @@ class App:
         # textContent, not .text: WebDriver's visible text trims and folds whitespace.
         return self.driver.execute_script("return arguments[0].textContent", element)
 
+    def titles(self):
+        """Titles in the conversation panel, top first."""
+        return [self.text_of(i.find_element(By.CSS_SELECTOR, ".title")) for i in self.tids("conversation-item")]
+
     def fill(self, name, value):
         field = self.tid(name)
         field.clear()
@@ -140,7 +149,8 @@ class App:
     def load_model(self, path):
         self.fill("model-path", path)
         self.tid("load-model").click()
-        self.wait(lambda d: Path(path).name in self.tid("model-info").text)
+        info = self.tid("model-info")
+        self.wait(lambda d: info.get_attribute("data-state") == "loaded" and Path(path).name in info.text)
         assert float(self.tid("load-progress").get_attribute("value")) == 1.0
 
     def ask(self, prompt, wait=True):

@@ -111,7 +111,11 @@ pub async fn pick_model(app: tauri::AppHandle, folder: bool) -> CmdResult<Option
 }
 
 #[tauri::command]
-pub async fn load_model(state: State<'_, AppState>, path: String, progress: Channel<LoadProgress>) -> CmdResult<ModelView> {
+pub async fn load_model(
+    state: State<'_, AppState>,
+    path: String,
+    progress: Channel<LoadProgress>,
+) -> CmdResult<ModelView> {
     let st = state.inner().clone();
     blocking(move || {
         let path = PathBuf::from(path.trim());
@@ -160,9 +164,9 @@ pub async fn send(
             (id, history)
         };
         let request = build_prompt(&settings, &history, &prompt, info.chat_template);
-        let done = st.host.answer(&request, &opts, &mut |piece| {
-            events.send(AnswerEvent::Piece { text: piece.to_owned() }).is_ok()
-        })?;
+        let done = st
+            .host
+            .answer(&request, &opts, &mut |piece| events.send(AnswerEvent::Piece { text: piece.to_owned() }).is_ok())?;
         let meta = AnswerMeta {
             finish_reason: done.finish_reason.as_str().to_owned(),
             tokens: done.tokens.len(),

@@ -2,8 +2,9 @@
 //! Knows nothing of Tauri: the tests drive it with the real tiny model.
 
 use crate::settings::Prompt;
-use hearth::engine::{Backend, CancelHandle, Completion, Engine, EngineInfo, EngineOptions, GenerateOptions, Session};
-use hearth::engine::LoadProgress;
+use hearth::engine::{
+    Backend, CancelHandle, Completion, Engine, EngineInfo, EngineOptions, GenerateOptions, LoadProgress, Session,
+};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard};
@@ -49,7 +50,12 @@ impl std::fmt::Debug for ModelHost {
 impl ModelHost {
     /// Load `path` on the GPU; where no GPU adapter works, fall back to the
     /// CPU reference so the app still answers (slowly), and say so in the adapter name.
-    pub fn load(&self, path: &Path, backend: Backend, progress: &mut dyn FnMut(LoadProgress)) -> Result<EngineInfo, HostError> {
+    pub fn load(
+        &self,
+        path: &Path,
+        backend: Backend,
+        progress: &mut dyn FnMut(LoadProgress),
+    ) -> Result<EngineInfo, HostError> {
         let opts = EngineOptions { backend, ..Default::default() };
         let engine = match Engine::load(path, &opts, progress) {
             Ok(e) => e,
@@ -94,9 +100,8 @@ impl ModelHost {
         on_piece: &mut dyn FnMut(&str) -> bool,
     ) -> Result<Completion, HostError> {
         self.pending.store(true, Ordering::SeqCst);
-        let result = self.answer_locked(prompt, opts, &mut |piece| {
-            !self.stop_requested.load(Ordering::SeqCst) && on_piece(piece)
-        });
+        let result = self
+            .answer_locked(prompt, opts, &mut |piece| !self.stop_requested.load(Ordering::SeqCst) && on_piece(piece));
         self.pending.store(false, Ordering::SeqCst);
         self.stop_requested.store(false, Ordering::SeqCst);
         result

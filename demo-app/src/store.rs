@@ -115,7 +115,13 @@ impl Store {
     }
 
     /// Append a message and mark the conversation as just updated.
-    pub fn add_message(&self, conversation: i64, role: &str, content: &str, meta: Option<&AnswerMeta>) -> StoreResult<i64> {
+    pub fn add_message(
+        &self,
+        conversation: i64,
+        role: &str,
+        content: &str,
+        meta: Option<&AnswerMeta>,
+    ) -> StoreResult<i64> {
         let now = now_ms();
         let changed =
             self.conn.execute("UPDATE conversations SET updated_at = ?1 WHERE id = ?2", params![now, conversation])?;
@@ -148,7 +154,7 @@ impl Store {
         let rows = stmt.query_map([], |r| {
             Ok(ConversationSummary { id: r.get(0)?, title: r.get(1)?, updated_at: r.get(2)?, message_count: r.get(3)? })
         })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        Ok(rows.collect::<Result<Vec<_>, rusqlite::Error>>()?)
     }
 
     /// The messages of a conversation in order.
@@ -171,7 +177,7 @@ impl Store {
             };
             Ok(StoredMessage { id: r.get(0)?, role: r.get(1)?, content: r.get(2)?, meta })
         })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        Ok(rows.collect::<Result<Vec<_>, rusqlite::Error>>()?)
     }
 
     /// Delete a conversation and its messages.
@@ -202,8 +208,10 @@ impl Store {
     }
 
     fn require(&self, conversation: i64) -> StoreResult<()> {
-        let found: Option<i64> =
-            self.conn.query_row("SELECT id FROM conversations WHERE id = ?1", [conversation], |r| r.get(0)).optional()?;
+        let found: Option<i64> = self
+            .conn
+            .query_row("SELECT id FROM conversations WHERE id = ?1", [conversation], |r| r.get(0))
+            .optional()?;
         found.map(|_| ()).ok_or(StoreError::NoConversation { id: conversation })
     }
 }

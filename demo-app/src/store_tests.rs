@@ -52,8 +52,10 @@ fn delete_removes_the_conversation_and_its_messages() -> StoreResult<()> {
 
 #[test]
 fn conversations_survive_reopening_the_file() -> Result<(), Box<dyn std::error::Error>> {
-    let dir = tempfile::tempdir()?;
-    let path = dir.path().join("chats.sqlite3");
+    let dir = std::env::temp_dir().join(format!("hearth-demo-store-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let path = dir.join("chats.sqlite3");
+    let _ = std::fs::remove_file(&path);
     let id = {
         let store = Store::open(&path)?;
         let id = store.create_conversation("kept")?;
@@ -64,6 +66,8 @@ fn conversations_survive_reopening_the_file() -> Result<(), Box<dyn std::error::
     let store = Store::open(&path)?;
     assert_eq!(store.messages(id)?[0].content, "hello");
     assert_eq!(store.setting::<String>("last_model")?.as_deref(), Some("/models/m.gguf"));
+    drop(store);
+    std::fs::remove_dir_all(&dir)?;
     Ok(())
 }
 

@@ -76,6 +76,7 @@ async function renderStatus() {
 function renderModel() {
   const m = state.model;
   ui.info.replaceChildren();
+  ui.info.dataset.state = m ? "loaded" : "empty";
   if (!m) { ui.info.textContent = "No model loaded yet."; ui.banner.hidden = true; return; }
   ui.info.append(el("span", { class: "model-name" }, m.name));
   const chips = [m.size, m.parameters, m.quantization, m.adapter, `${m.context_length} ctx`,
@@ -96,6 +97,7 @@ async function loadModel() {
   ui.progress.value = 0;
   ui.progress.classList.add("active");
   ui.info.textContent = `Loading ${path.split(/[\\/]/).pop()}…`;
+  ui.info.dataset.state = "loading";
   const progress = new Channel();
   progress.onmessage = (p) => { ui.progress.value = p.fraction; };
   try {
