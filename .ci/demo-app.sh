@@ -62,8 +62,6 @@ mkdir -p "$SHOTS"
 export HEARTH_DEMO_BIN="$CARGO_TARGET_DIR/debug/hearth-demo"
 export HEARTH_DEMO_SHOTS="$SHOTS" HEARTH_DEMO_LOGS="$SHOTS/logs" HEARTH_DEMO_REQUIRE_NETNS=1
 export TAURI_DRIVER="$TOOLS/bin/tauri-driver"
-# WebKit's bubblewrap sandbox cannot start as root inside a CI container.
-export WEBKIT_DISABLE_SANDBOX_THIS_IS_DANGEROUS=1
 unshare --net -- bash -c '
   ip link set lo up
   exec xvfb-run -a -s "-screen 0 1400x900x24" "$0/bin/python" -m pytest -v -p no:cacheprovider "$1/demo-app/e2e"
