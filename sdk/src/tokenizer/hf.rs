@@ -106,7 +106,12 @@ pub(crate) fn load(path: &Path) -> Result<(Vocab, HfEngine)> {
 /// Load a tokenizer.json image and an optional tokenizer_config.json image;
 /// `path` only names the source in errors.
 pub(crate) fn load_bytes(path: &Path, json: &[u8], cfg: Option<&[u8]>) -> Result<(Vocab, HfEngine)> {
-    let parse = tokenizers::Tokenizer::from_bytes(json).map_err(|e| tok_err(path, e))?;
+    // tokenizers 0.22 panics on some malformed files (an `expect` in its
+    // decoder deserializer, found by fuzz/hf_json); a bad file must give an
+    // error, not take the app down.
+    let parse = std::panic::catch_unwind(|| tokenizers::Tokenizer::from_bytes(json))
+        .map_err(|_| tok_err(path, "malformed tokenizer.json (the tokenizers crate panicked reading it)"))?
+        .map_err(|e| tok_err(path, e))?;
     let mut plain = parse.clone();
     plain.set_encode_special_tokens(true);
 
