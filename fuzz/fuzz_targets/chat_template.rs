@@ -10,12 +10,9 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     let mut parts = data.splitn(2, |&b| b == 0);
     let Ok(source) = std::str::from_utf8(parts.next().unwrap_or_default()) else { return };
-    let messages: Vec<ChatMessage> = parts
-        .next()
-        .and_then(|m| serde_json::from_slice(m).ok())
-        .unwrap_or_else(|| {
-            vec![ChatMessage::system("Be brief."), ChatMessage::user("Hi"), ChatMessage::assistant("Hello!")]
-        });
+    let messages: Vec<ChatMessage> = parts.next().and_then(|m| serde_json::from_slice(m).ok()).unwrap_or_else(|| {
+        vec![ChatMessage::system("Be brief."), ChatMessage::user("Hi"), ChatMessage::assistant("Hello!")]
+    });
     let Ok(t) = ChatTemplate::new(source, "<s>", "</s>") else { return };
     let _ = t.render(&messages, true);
 });

@@ -14,7 +14,15 @@ use std::path::Path;
 const NO_TENSORS: &[u8] = b"\x02\0\0\0\0\0\0\0{}";
 const TEXT: &str = "Hello world! <s> 123 héllo\n\t 日本語 <|endoftext|>";
 
-fuzz_target!(|data: &[u8]| {
+fuzz_target!(
+    init: {
+        // The SDK catches panics of the tokenizers crate (tokenizer/hf.rs)
+        // and returns an error, but libfuzzer-sys's hook aborts before that
+        // catch runs. Print instead: a panic that escapes the SDK still
+        // aborts, when it unwinds out of the fuzzer's `extern "C"` entry.
+        std::panic::set_hook(Box::new(|info| eprintln!("panic (caught by the SDK?): {info}")));
+    },
+    |data: &[u8]| {
     let mut parts = data.splitn(3, |&b| b == 0);
     let config = parts.next().unwrap_or_default();
     let tokenizer = parts.next();
