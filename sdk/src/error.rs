@@ -60,6 +60,8 @@ pub enum Error {
     ContextFull { pos: usize, tokens: usize, ctx: usize },
     #[error("GPU: {reason}")]
     Gpu { reason: String },
+    #[error("GPU device lost: {reason}; load the model again to continue")]
+    DeviceLost { reason: String },
     #[error("GPU out of memory allocating {bytes} bytes for {what}")]
     GpuOutOfMemory { what: String, bytes: u64 },
     #[error("{path}: not a Hearth session state file ({reason})")]

@@ -62,8 +62,24 @@ impl HfFolder {
         Ok(folder)
     }
 
+    /// An in-memory folder: `config.json` text and one safetensors image.
+    /// Errors name `dir` as if the files were there. For bytes that did not
+    /// come from disk (a download, a test, the fuzzers), checked exactly as
+    /// [`open`](Self::open) checks files.
+    pub fn from_memory(dir: impl AsRef<Path>, config_json: &[u8], safetensors: Vec<u8>) -> Result<Self> {
+        let dir = dir.as_ref().to_path_buf();
+        let config = serde_json::from_slice(config_json)
+            .map_err(|e| Error::BadConfig { path: dir.join("config.json"), reason: e.to_string() })?;
+        let mut folder = HfFolder { dir: dir.clone(), config, shards: Vec::new(), tensors: HashMap::new() };
+        folder.add_mapped(&dir.join("model.safetensors"), Arc::new(Mapped::Owned(safetensors)))?;
+        Ok(folder)
+    }
+
     fn add_shard(&mut self, path: &Path) -> Result<()> {
-        let map = Arc::new(Mapped::open(path)?);
+        self.add_mapped(path, Arc::new(Mapped::open(path)?))
+    }
+
+    fn add_mapped(&mut self, path: &Path, map: Arc<Mapped>) -> Result<()> {
         let bad = |reason: String| Error::BadSafetensors { path: path.into(), reason };
         let (header_len, meta) = SafeTensors::read_metadata(map.bytes()).map_err(|e| bad(e.to_string()))?;
         let data_start = 8 + header_len;

@@ -190,7 +190,14 @@ impl ChatTemplate {
 
         let template = self.env.get_template(TEMPLATE_NAME).map_err(|e| template_error(&e))?;
         let mut sink = CappedSink::new(OUTPUT_LIMIT);
-        if let Err(e) = template.render_captured_to(Value::from_serialize(&ctx), &mut sink) {
+        // minijinja 2.24 can panic on arithmetic overflow in builds with
+        // overflow checks (`messages * 3333333333333333167`, found by
+        // fuzz/chat_template); a template must give an error, not a crash.
+        let rendered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            template.render_captured_to(Value::from_serialize(&ctx), &mut sink)
+        }))
+        .map_err(|_| Error::Template { reason: "the template engine panicked (arithmetic overflow?)".to_owned() })?;
+        if let Err(e) = rendered {
             if sink.overflowed {
                 return Err(Error::Template {
                     reason: format!("rendered prompt exceeds the {OUTPUT_LIMIT}-byte limit"),

@@ -189,6 +189,9 @@ impl Engine {
                 let m = GpuModel::upload_with_progress(gpu, &model, &mut |f| {
                     progress(LoadProgress { stage: "uploading", fraction: 0.05 + 0.95 * f });
                 })?;
+                // Buffer creation reports out-of-memory and validation errors
+                // out of band; surface any here rather than at the first token.
+                m.gpu.check()?;
                 (Exec::Gpu(m), adapter)
             }
         };
@@ -219,6 +222,21 @@ impl Engine {
     /// The model's tokenizer (an error for files that carry none).
     pub fn tokenizer(&self) -> Result<&Tokenizer> {
         self.inner.tokenizer()
+    }
+
+    /// The GPU device this engine runs on (`None` on the CPU backend).
+    pub fn gpu(&self) -> Option<&Arc<Gpu>> {
+        match &self.inner.exec {
+            Exec::Gpu(m) => Some(&m.gpu),
+            Exec::Cpu(_) => None,
+        }
+    }
+
+    /// Why the engine's GPU device was lost, if it was. Every call after a
+    /// loss fails with [`Error::DeviceLost`](crate::Error::DeviceLost); the
+    /// engine cannot recover, so drop it and [`load`](Self::load) again.
+    pub fn device_lost(&self) -> Option<String> {
+        self.gpu().and_then(|g| g.device_lost())
     }
 
     /// Logits of every position of `tokens` in a fresh context (perplexity,

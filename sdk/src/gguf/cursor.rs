@@ -3,6 +3,10 @@
 //! Every read checks the remaining length first, and every count read from the
 //! file is checked against the bytes that remain before anything is allocated
 //! for it: a hostile count cannot make us allocate more than the file holds.
+//! On top of that, every allocation the parser makes is charged against a
+//! budget of twice the file size plus 16 MiB, because one byte in the file can
+//! become a 32-byte [`Value`](super::Value) in memory: an array of a million
+//! u8 values is a 1 MB file but 32 MB of values.
 
 use crate::error::{Error, Result};
 use std::path::Path;
@@ -11,11 +15,33 @@ pub(crate) struct Cursor<'a> {
     pub path: &'a Path,
     pub buf: &'a [u8],
     pub pos: usize,
+    /// Heap bytes the parse may still allocate.
+    budget: u64,
 }
+
+/// Slack on top of twice the file size for the parser's allocations.
+const BUDGET_SLACK: u64 = 16 << 20;
 
 impl<'a> Cursor<'a> {
     pub fn new(path: &'a Path, buf: &'a [u8]) -> Self {
-        Cursor { path, buf, pos: 0 }
+        let budget = (buf.len() as u64).saturating_mul(2).saturating_add(BUDGET_SLACK);
+        Cursor { path, buf, pos: 0, budget }
+    }
+
+    /// Charge `count` items of `item_bytes` each against the memory budget
+    /// before allocating them.
+    pub fn charge(&mut self, count: u64, item_bytes: usize, what: &dyn Fn() -> String) -> Result<()> {
+        let bytes = count.saturating_mul(item_bytes as u64);
+        if bytes > self.budget {
+            return Err(Error::AbsurdCount {
+                path: self.path.to_path_buf(),
+                what: format!("{} (would need {bytes} bytes of memory)", what()),
+                count,
+                len: self.buf.len() as u64,
+            });
+        }
+        self.budget -= bytes;
+        Ok(())
     }
 
     pub fn remaining(&self) -> u64 {
@@ -76,6 +102,7 @@ impl<'a> Cursor<'a> {
     pub fn string(&mut self, what: &dyn Fn() -> String) -> Result<String> {
         let n = self.count(1, what)?;
         let bytes = self.take(n, what)?;
+        self.charge(n, 1, what)?;
         String::from_utf8(bytes.to_vec()).map_err(|_| Error::BadMetadata {
             path: self.path.to_path_buf(),
             key: what(),

@@ -86,6 +86,8 @@ impl GgufFile {
         // metadata pair at least 8 (key len) + 4 (type) + 1 bytes.
         let n_tensors = c.count(32, &|| "tensor".into())?;
         let n_kv = c.count(13, &|| "metadata".into())?;
+        // The pairs, and the index's (key, position) entries with table overhead.
+        c.charge(n_kv, std::mem::size_of::<(String, Value)>() + 48, &|| "metadata".into())?;
         let mut metadata = Vec::with_capacity(n_kv as usize);
         let mut index = HashMap::with_capacity(n_kv as usize);
         for i in 0..n_kv {
@@ -110,6 +112,8 @@ impl GgufFile {
                 }
             },
         };
+        // The infos, their dims, the index and the overlap check's order.
+        c.charge(n_tensors, std::mem::size_of::<TensorInfo>() + 4 * 8 + 56, &|| "tensor".into())?;
         let mut infos = Vec::with_capacity(n_tensors as usize);
         for i in 0..n_tensors {
             infos.push(read_tensor_info(&mut c, i)?);
@@ -185,6 +189,7 @@ fn read_value(c: &mut Cursor<'_>, ty: u32, key: &str, depth: u32) -> Result<Valu
             let elem = c.u32(&w)?;
             let min = min_value_bytes(elem).ok_or_else(|| bad(c, key, format!("unknown array element type {elem}")))?;
             let n = c.count(min, &w)?;
+            c.charge(n, std::mem::size_of::<Value>(), &w)?;
             let mut items = Vec::with_capacity(n as usize);
             for _ in 0..n {
                 items.push(read_value(c, elem, key, depth + 1)?);

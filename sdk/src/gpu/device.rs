@@ -5,8 +5,10 @@
 //! adapter's own limits (wgpu's defaults cap storage bindings far below what
 //! real GPUs and lavapipe offer) and with SHADER_F16 / SUBGROUP when offered.
 
+use super::health::{self, Health};
 use crate::error::{Error, Result};
 use serde::Serialize;
+use std::sync::Arc;
 
 /// What `hearth devices` prints for one adapter.
 #[derive(Debug, Clone, Serialize)]
@@ -105,6 +107,8 @@ pub struct Gpu {
     pub max_binding: u64,
     /// Pipelines already built, by source and constants (see `kernels::pipeline`).
     pub(crate) pipelines: std::sync::Mutex<std::collections::HashMap<String, wgpu::ComputePipeline>>,
+    /// Uncaptured errors and device loss, reported by wgpu's callbacks.
+    pub(crate) health: Arc<Health>,
 }
 
 impl Gpu {
@@ -152,11 +156,43 @@ impl Gpu {
         };
         let (device, queue) = pollster::block_on(adapter.request_device(&desc))
             .map_err(|e| Error::Gpu { reason: format!("cannot open {}: {e}", summary.name) })?;
+        // Before anything else runs on the device: wgpu's default handler
+        // would panic on the first uncaptured error.
+        let health = Health::install(&device);
         let mut max_binding = summary.max_storage_binding.min(summary.max_buffer_size);
         if let Some(cap) = opts.max_binding_override {
             max_binding = max_binding.min(cap);
         }
-        Ok(Gpu { device, queue, summary, f16, subgroups, max_binding, pipelines: Default::default() })
+        Ok(Gpu { device, queue, summary, f16, subgroups, max_binding, pipelines: Default::default(), health })
+    }
+}
+
+impl Gpu {
+    /// Why the device was lost (destroyed, driver reset, removed), if it was.
+    /// A lost device never comes back: load the model again, which opens a
+    /// new device.
+    pub fn device_lost(&self) -> Option<String> {
+        self.health.lost()
+    }
+
+    /// `Err(DeviceLost)` once the device is gone, or the first GPU error
+    /// that no error scope captured since the last check.
+    pub fn check(&self) -> Result<()> {
+        self.health.check(&self.device)
+    }
+
+    /// Submit one command buffer inside error scopes: a validation or
+    /// out-of-memory error, or a lost device, comes back as a typed error.
+    pub fn submit(&self, what: &str, commands: wgpu::CommandBuffer) -> Result<()> {
+        health::scoped(&self.device, &self.health, what, 0, || {
+            self.queue.submit([commands]);
+        })
+    }
+
+    /// Run `f` (creating buffers, pipelines …) inside error scopes, as
+    /// [`submit`](Self::submit) does; `bytes` is reported on out-of-memory.
+    pub fn scoped<T>(&self, what: &str, bytes: u64, f: impl FnOnce() -> T) -> Result<T> {
+        health::scoped(&self.device, &self.health, what, bytes, f)
     }
 }
 

@@ -122,7 +122,7 @@ impl GpuModel {
     /// (no upload: the token never left the device).
     pub fn decode_next(&self, st: &mut GpuState, pos: usize) -> Result<u32> {
         self.check_range(st, 1, pos)?;
-        self.record_and_submit(st, None, 1, pos, Tail::Argmax);
+        self.record_and_submit(st, None, 1, pos, Tail::Argmax)?;
         self.read_token(st)
     }
 
@@ -151,13 +151,12 @@ impl GpuModel {
         if let Some(&bad) = tokens.iter().find(|&&t| t as usize >= vocab) {
             return Err(Error::TokenOutOfRange { id: bad, vocab_size: vocab });
         }
-        self.record_and_submit(st, Some(tokens), tokens.len() as u32, pos, tail);
-        Ok(())
+        self.record_and_submit(st, Some(tokens), tokens.len() as u32, pos, tail)
     }
 
     /// Record one call of `n` tokens at `pos` into one encoder and submit it.
     /// `tokens = None` reuses the token the previous argmax left on the device.
-    fn record_and_submit(&self, st: &GpuState, tokens: Option<&[u32]>, n: u32, pos: usize, tail: Tail) {
+    fn record_and_submit(&self, st: &GpuState, tokens: Option<&[u32]>, n: u32, pos: usize, tail: Tail) -> Result<()> {
         let q = &self.gpu.queue;
         let step = Step { tokens: n, pos: pos as u32, kv_len: pos as u32 + n, pad: 0 };
         q.write_buffer(&st.step, 0, bytemuck::bytes_of(&step));
@@ -218,7 +217,7 @@ impl GpuModel {
             enc.copy_buffer_to_buffer(&st.next_token, 0, &st.tokens, 0, 4);
             enc.copy_buffer_to_buffer(&st.next_token, 0, &st.readback.token, 0, 4);
         }
-        q.submit([enc.finish()]);
+        self.gpu.submit("forward pass", enc.finish())
     }
 
     fn read_token(&self, st: &GpuState) -> Result<u32> {
@@ -230,7 +229,7 @@ impl GpuModel {
         let bytes = (n * 4) as u64;
         let mut enc = self.gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("logits") });
         enc.copy_buffer_to_buffer(src, 0, &st.readback.logits, 0, bytes);
-        self.gpu.queue.submit([enc.finish()]);
+        self.gpu.submit("logits readback", enc.finish())?;
         let raw = map_read(&self.gpu, &st.readback.logits, bytes)?;
         Ok(raw.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
     }

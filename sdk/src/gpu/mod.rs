@@ -2,6 +2,7 @@
 
 mod device;
 mod forward;
+mod health;
 pub mod model;
 pub mod state;
 pub mod weights;
@@ -11,7 +12,6 @@ pub use model::GpuModel;
 pub use state::GpuState;
 
 use crate::error::{Error, Result};
-use wgpu::util::DeviceExt;
 
 /// Usage of buffers the kernels read and write.
 pub const STORAGE: wgpu::BufferUsages =
@@ -20,19 +20,7 @@ pub const STORAGE: wgpu::BufferUsages =
 impl Gpu {
     /// A storage buffer initialised with `data`.
     pub fn buffer_init(&self, label: &str, data: &[u8]) -> wgpu::Buffer {
-        // Zero-sized bindings are invalid: keep at least one word.
-        let padded;
-        let contents = if data.len() < 4 {
-            padded = [data, &[0u8; 4][..4 - data.len()]].concat();
-            &padded[..]
-        } else {
-            data
-        };
-        self.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-            label: Some(label),
-            contents,
-            usage: STORAGE,
-        })
+        self.buffer_with(label, data, STORAGE)
     }
 
     /// A zeroed storage buffer of `bytes` (rounded up to 4).
@@ -47,11 +35,29 @@ impl Gpu {
 
     /// A uniform buffer holding `params`.
     pub fn uniform<T: bytemuck::Pod>(&self, label: &str, params: &T) -> wgpu::Buffer {
-        self.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+        self.buffer_with(label, bytemuck::bytes_of(params), wgpu::BufferUsages::UNIFORM)
+    }
+
+    /// A buffer holding `data`, written through the queue. Not
+    /// `create_buffer_init`: that panics when the device has been lost,
+    /// where a queued write only reports an error (see `health`).
+    pub fn buffer_with(&self, label: &str, data: &[u8], usage: wgpu::BufferUsages) -> wgpu::Buffer {
+        // Zero-sized bindings are invalid and writes go in whole words.
+        let size = (data.len() as u64).max(4).div_ceil(4) * 4;
+        let buffer = self.device.create_buffer(&wgpu::BufferDescriptor {
             label: Some(label),
-            contents: bytemuck::bytes_of(params),
-            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
-        })
+            size,
+            usage: usage | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        if data.len() as u64 == size {
+            self.queue.write_buffer(&buffer, 0, data);
+        } else {
+            let mut padded = data.to_vec();
+            padded.resize(size as usize, 0);
+            self.queue.write_buffer(&buffer, 0, &padded);
+        }
+        buffer
     }
 
     /// Copy `bytes` from the start of `src` back to the host (blocking).
@@ -68,7 +74,7 @@ impl Gpu {
         });
         let mut enc = self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("readback") });
         enc.copy_buffer_to_buffer(src, 0, &staging, 0, size);
-        self.queue.submit([enc.finish()]);
+        self.submit("readback", enc.finish())?;
         let mut out = map_read(self, &staging, size)?;
         out.truncate(bytes as usize);
         Ok(out)
@@ -83,7 +89,9 @@ impl Gpu {
 
 /// Map the first `bytes` of a MAP_READ buffer, copy them out, unmap (blocking).
 pub(crate) fn map_read(gpu: &Gpu, buf: &wgpu::Buffer, bytes: u64) -> Result<Vec<u8>> {
-    let err = |e: String| Error::Gpu { reason: format!("readback: {e}") };
+    gpu.check()?;
+    // A lost device makes mapping fail; report the loss, not the symptom.
+    let err = |e: String| gpu.health.explain(&gpu.device, Error::Gpu { reason: format!("readback: {e}") });
     let slice = buf.slice(..bytes);
     let (tx, rx) = std::sync::mpsc::channel();
     slice.map_async(wgpu::MapMode::Read, move |r| {

@@ -17,7 +17,6 @@ use super::{bind, compose, pipeline, reduce_workgroup, Variant};
 use crate::error::{Error, Result};
 use crate::gpu::Gpu;
 use crate::model::KvCacheType;
-use wgpu::util::DeviceExt;
 
 /// WGSL body of the decode pass over key chunks.
 pub const SOURCE: &str = include_str!("../../../shaders/attention.wgsl");
@@ -168,11 +167,7 @@ impl Attention {
             let at = (u64::from(r) * range_stride) as usize;
             starts[at..at + 4].copy_from_slice(&(r * range).to_le_bytes());
         }
-        let ranges = gpu.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-            label: Some("attention ranges"),
-            contents: &starts,
-            usage: wgpu::BufferUsages::UNIFORM,
-        });
+        let ranges = gpu.buffer_with("attention ranges", &starts, wgpu::BufferUsages::UNIFORM);
         Ok(Attention {
             split,
             combine,

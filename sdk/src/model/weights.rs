@@ -83,7 +83,10 @@ impl Weights {
     /// Find, shape-check and map every weight. Small vectors are converted to f32.
     pub fn load(src: &ModelSource, c: &ModelConfig) -> Result<Self> {
         let l = Loader { src };
-        let mut layers = Vec::with_capacity(c.n_layers);
+        // `n_layers` comes from the file and is only range-checked: every
+        // layer has at least nine tensors, so the file's tensor count bounds
+        // the allocation, and a missing `blk.N` tensor ends the loop early.
+        let mut layers = Vec::with_capacity(c.n_layers.min(src.tensor_count() / 9));
         for i in 0..c.n_layers {
             // Qwen2 always has Q/K/V biases; Llama-family files may (rarely).
             let bias = |role, len| match c.arch {

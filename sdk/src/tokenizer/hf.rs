@@ -93,19 +93,33 @@ fn config_token(cfg: &Json, key: &str) -> Option<String> {
 
 /// Load `path` (a tokenizer.json) and `tokenizer_config.json` beside it.
 pub(crate) fn load(path: &Path) -> Result<(Vocab, HfEngine)> {
-    if let Err(source) = std::fs::metadata(path) {
-        return Err(Error::Io { path: path.into(), source });
-    }
-    let parse = tokenizers::Tokenizer::from_file(path).map_err(|e| tok_err(path, e))?;
+    let json = std::fs::read(path).map_err(|source| Error::Io { path: path.into(), source })?;
+    let cfg_path = path.with_file_name("tokenizer_config.json");
+    let cfg = match std::fs::read(&cfg_path) {
+        Ok(bytes) => Some(bytes),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(source) => return Err(Error::Io { path: cfg_path, source }),
+    };
+    load_bytes(path, &json, cfg.as_deref())
+}
+
+/// Load a tokenizer.json image and an optional tokenizer_config.json image;
+/// `path` only names the source in errors.
+pub(crate) fn load_bytes(path: &Path, json: &[u8], cfg: Option<&[u8]>) -> Result<(Vocab, HfEngine)> {
+    // tokenizers 0.22 panics on some malformed files (an `expect` in its
+    // decoder deserializer, found by fuzz/hf_json); a bad file must give an
+    // error, not take the app down.
+    let parse = std::panic::catch_unwind(|| tokenizers::Tokenizer::from_bytes(json))
+        .map_err(|_| tok_err(path, "malformed tokenizer.json (the tokenizers crate panicked reading it)"))?
+        .map_err(|e| tok_err(path, e))?;
     let mut plain = parse.clone();
     plain.set_encode_special_tokens(true);
 
     let cfg_path = path.with_file_name("tokenizer_config.json");
-    let cfg: Json = match std::fs::read(&cfg_path) {
-        Ok(bytes) => serde_json::from_slice(&bytes)
+    let cfg: Json = match cfg {
+        Some(bytes) => serde_json::from_slice(bytes)
             .map_err(|e| Error::BadConfig { path: cfg_path.clone(), reason: e.to_string() })?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Json::Null,
-        Err(source) => return Err(Error::Io { path: cfg_path, source }),
+        None => Json::Null,
     };
 
     // The table: every id up to the largest, gaps left empty.

@@ -115,6 +115,13 @@ impl Tokenizer {
         Ok(Tokenizer { vocab, engine: Engine::Hf(Box::new(engine)), kind: TokenizerKind::HfJson })
     }
 
+    /// Build from the bytes of a `tokenizer.json` and, optionally, of its
+    /// `tokenizer_config.json`; `name` labels the source in errors.
+    pub fn from_json_bytes(name: &Path, json: &[u8], config: Option<&[u8]>) -> Result<Self> {
+        let (vocab, engine) = hf::load_bytes(name, json, config)?;
+        Ok(Tokenizer { vocab, engine: Engine::Hf(Box::new(engine)), kind: TokenizerKind::HfJson })
+    }
+
     /// Encode plain text: special-token texts in `text` are not matched
     /// (user-defined tokens still are). `add_special` adds BOS/EOS as the
     /// model asks.

@@ -221,16 +221,23 @@ fn malformed_metadata_is_a_typed_error() -> Result<()> {
     ])?;
     assert!(matches!(Tokenizer::from_gguf(&f), Err(Error::BadMetadata { .. })));
 
-    // A BOS id past the vocabulary is ignored (falls back to the default).
+    // A BOS id past the vocabulary is an error (the engine would feed it to
+    // the model); a pad id past it is ignored, as llama.cpp does.
     let f = gguf(vec![
         ("tokenizer.ggml.model", V::Str("llama".into())),
         ("tokenizer.ggml.tokens", V::Strs(toks.clone())),
         ("tokenizer.ggml.bos_token_id", V::U32(1_000_000)),
         ("tokenizer.ggml.add_bos_token", V::Bool(true)),
     ])?;
+    assert!(matches!(Tokenizer::from_gguf(&f), Err(Error::BadMetadata { key, .. }) if key.contains("bos")));
+    let f = gguf(vec![
+        ("tokenizer.ggml.model", V::Str("llama".into())),
+        ("tokenizer.ggml.tokens", V::Strs(toks.clone())),
+        ("tokenizer.ggml.padding_token_id", V::U32(1_000_000)),
+    ])?;
     assert_eq!(Tokenizer::from_gguf(&f)?.bos_id(), Some(1));
 
-    // A byte-typed piece that is not <0xNN> renders as its text, no panic.
+    // A byte-typed piece that is not <0xNN> is an error naming the token.
     let mut toks2 = toks.clone();
     toks2[3] = "<0xZZ>".into();
     let f = gguf(vec![
@@ -238,10 +245,7 @@ fn malformed_metadata_is_a_typed_error() -> Result<()> {
         ("tokenizer.ggml.tokens", V::Strs(toks2)),
         ("tokenizer.ggml.token_type", V::I32s(types)),
     ])?;
-    let t = Tokenizer::from_gguf(&f)?;
-    assert_eq!(t.token_to_piece(3)?, b"<0xZZ>");
-    // Byte 0x00 lost its token: a NUL falls back to UNK instead.
-    assert_eq!(t.encode("\0", false)?.last(), Some(&0));
+    assert!(matches!(Tokenizer::from_gguf(&f), Err(Error::BadMetadata { reason, .. }) if reason.contains("<0xZZ>")));
 
     // gpt2 without merges, and an unknown pre-tokenizer.
     let f = gguf(vec![

@@ -274,6 +274,13 @@ pub(crate) fn from_gguf(meta: &Meta<'_>, model: &str) -> Result<Vocab> {
             })
             .collect::<Result<Vec<_>>>()?,
     };
+    // A byte-typed token stands for one raw byte; anything but `<0xNN>`
+    // (e.g. `<0x-1>`, `<0xZZ>`) would decode to garbage, so name it.
+    if let Some((i, t)) = tokens.iter().zip(&types).enumerate().find_map(|(i, (t, ty))| {
+        (*ty == TokenType::Byte && super::bytes::parse_byte_piece(t).is_none()).then_some((i, t))
+    }) {
+        return Err(meta.bad(TOKENS, format!("token #{i} {t:?} has the byte type but is not a <0xNN> piece")));
+    }
     let mut vocab = Vocab::new(tokens.into_iter().map(str::to_owned).collect(), types, scores);
 
     // Defaults per model family, as llama.cpp sets them before reading keys.
@@ -290,13 +297,18 @@ pub(crate) fn from_gguf(meta: &Meta<'_>, model: &str) -> Result<Vocab> {
         // Byte-level BPE has no fixed ids; they must come from the file.
         _ => (SpecialIds::default(), false, false, false),
     };
-    let key_id = |key: &str, default: Option<u32>| -> Result<Option<u32>> {
+    // BOS and EOS are ids the engine itself feeds to the model or stops on, so
+    // one outside the vocabulary means the file is broken: refuse it. Other
+    // roles are only matched in text; llama.cpp ignores bad ones with a
+    // warning, and so do we (a bad pad id should not stop generation).
+    let key_id = |key: &str, default: Option<u32>, strict: bool| -> Result<Option<u32>> {
         match meta.u64(key)? {
             None => Ok(vocab.valid(default.map(u64::from))),
             Some(v) => match vocab.valid(Some(v)) {
                 Some(id) => Ok(Some(id)),
-                // llama.cpp also ignores such ids (with a warning) rather than
-                // refusing the model: a bad pad id should not stop generation.
+                None if strict => {
+                    Err(meta.bad(key, format!("token id {v} is outside the vocabulary of {}", vocab.len())))
+                }
                 None => {
                     tracing::warn!(
                         key,
@@ -310,18 +322,18 @@ pub(crate) fn from_gguf(meta: &Meta<'_>, model: &str) -> Result<Vocab> {
         }
     };
     let bos = match meta.u64("tokenizer.ggml.bos_token_id")? {
-        Some(_) => key_id("tokenizer.ggml.bos_token_id", defaults.bos)?,
-        None => key_id("tokenizer.ggml.cls_token_id", defaults.bos)?,
+        Some(_) => key_id("tokenizer.ggml.bos_token_id", defaults.bos, true)?,
+        None => key_id("tokenizer.ggml.cls_token_id", defaults.bos, false)?,
     };
     let special = SpecialIds {
         bos,
-        eos: key_id("tokenizer.ggml.eos_token_id", defaults.eos)?,
-        eot: key_id("tokenizer.ggml.eot_token_id", None)?,
-        eom: key_id("tokenizer.ggml.eom_token_id", None)?,
-        unk: key_id("tokenizer.ggml.unknown_token_id", defaults.unk)?,
-        pad: key_id("tokenizer.ggml.padding_token_id", defaults.pad)?,
+        eos: key_id("tokenizer.ggml.eos_token_id", defaults.eos, true)?,
+        eot: key_id("tokenizer.ggml.eot_token_id", None, false)?,
+        eom: key_id("tokenizer.ggml.eom_token_id", None, false)?,
+        unk: key_id("tokenizer.ggml.unknown_token_id", defaults.unk, false)?,
+        pad: key_id("tokenizer.ggml.padding_token_id", defaults.pad, false)?,
         // The key is spelled this way in the GGUF specification.
-        sep: key_id("tokenizer.ggml.seperator_token_id", defaults.sep)?,
+        sep: key_id("tokenizer.ggml.seperator_token_id", defaults.sep, false)?,
     };
     vocab.special = special;
     vocab.add_bos = meta.bool("tokenizer.ggml.add_bos_token")?.unwrap_or(add_bos);
