@@ -31,6 +31,10 @@ pub enum HearthError {
     /// The GPU could not be opened, ran out of memory, or failed.
     #[error("{message}")]
     Gpu { message: String },
+    /// The GPU device was lost (driver reset, GPU removed): drop the engine and
+    /// load the model again; Hearth does not reopen a device by itself.
+    #[error("{message}")]
+    DeviceLost { message: String },
     /// A saved session state is malformed or belongs to another model.
     #[error("{message}")]
     State { message: String },
@@ -70,6 +74,7 @@ impl From<hearth::Error> for HearthError {
             E::Template { .. } => HearthError::Template { message },
             E::ContextFull { .. } => HearthError::ContextFull { message },
             E::Gpu { .. } | E::GpuOutOfMemory { .. } => HearthError::Gpu { message },
+            E::DeviceLost { .. } => HearthError::DeviceLost { message },
             E::BadStateFile { .. } | E::StateMismatch { .. } => HearthError::State { message },
             E::InvalidArgument { .. } => HearthError::InvalidArgument { message },
             _ => HearthError::Other { message },
@@ -121,5 +126,7 @@ mod tests {
         }
         let e = hearth::Error::BadMagic { path: "m.gguf".into(), magic: *b"ABCD" };
         assert!(matches!(HearthError::from(e), HearthError::InvalidModel { .. }));
+        let e = hearth::Error::DeviceLost { reason: "destroyed".into() };
+        assert!(matches!(HearthError::from(e), HearthError::DeviceLost { .. }));
     }
 }
