@@ -18,6 +18,13 @@ pub const STORAGE: wgpu::BufferUsages =
     wgpu::BufferUsages::STORAGE.union(wgpu::BufferUsages::COPY_DST).union(wgpu::BufferUsages::COPY_SRC);
 
 impl Gpu {
+    /// Whether the adapter is a CPU driver (lavapipe, SwiftShader, WARP):
+    /// kernels pick their workgroup shapes for it, because such a driver runs
+    /// a workgroup's lanes as one SIMD loop on one thread.
+    pub fn is_cpu_adapter(&self) -> bool {
+        self.summary.device_type == format!("{:?}", wgpu::DeviceType::Cpu)
+    }
+
     /// A storage buffer initialised with `data`.
     pub fn buffer_init(&self, label: &str, data: &[u8]) -> wgpu::Buffer {
         self.buffer_with(label, data, STORAGE)

@@ -22,7 +22,7 @@ pub fn source(ty: GpuType, variant: Variant) -> String {
 /// workgroup of their vector width (the subgroup size) keeps per-workgroup
 /// work small and the grid large; GPUs get 64.
 fn workgroup(gpu: &Gpu) -> u32 {
-    if gpu.summary.device_type == "Cpu" {
+    if gpu.is_cpu_adapter() {
         gpu.summary.subgroup_size.0.clamp(1, 64)
     } else {
         64

@@ -41,7 +41,7 @@ impl Layout {
     /// The layout for `gpu` and rows of `row_bytes`.
     pub fn for_adapter(gpu: &Gpu, variant: Variant, row_bytes: u64) -> Self {
         let wg = reduce_workgroup(gpu, variant);
-        if gpu.summary.device_type == "Cpu" {
+        if gpu.is_cpu_adapter() {
             // ~32 KiB per workgroup: enough to hide scheduling, while a
             // 0.5B model's matrices still give every core many workgroups.
             let rpw = (32768 / (row_bytes.max(1) * u64::from(wg))).clamp(1, 8) as u32;
