@@ -30,16 +30,20 @@
 //!   100 000 items.
 //! - The rendered text is capped at [`OUTPUT_LIMIT`] bytes; writing past it
 //!   aborts the render instead of filling memory.
+//! - Sequence and string repetition (`list * n`, `'x' * n`) is refused past
+//!   10^8 items by minijinja (3.x), and iterating a repeated sequence costs
+//!   fuel per item, so `messages * 1000000000` fails at once instead of
+//!   building billions of entries (found by `fuzz/chat_template`).
 //!
 //! Known residual risk: memory. Fuel counts steps, not bytes, and the output
 //! cap only sees text that reaches the final output. A hostile template can
 //! still build large values within its fuel: `'x' * 100000000` is one step
-//! that allocates 100 MB, doubling a string in a loop grows it exponentially,
-//! and `{% set x %}...{% endset %}` captures or macro calls accumulate text
-//! the output cap never sees. minijinja offers no allocation hook to bound
-//! this, so it can exhaust memory (a crash, not code execution). An app that
-//! renders templates from unknown sources should do so in a process it can
-//! afford to lose.
+//! that allocates 100 MB (about 200 MB peak), doubling a string in a loop
+//! grows it exponentially, and `{% set x %}...{% endset %}` captures or macro
+//! calls accumulate text the output cap never sees. minijinja offers no
+//! allocation hook to bound this, so it can exhaust memory (a crash, not code
+//! execution). An app that renders templates from unknown sources should do
+//! so in a process it can afford to lose.
 //!
 //! Not supported: Hugging Face's `{% generation %}` tag (used only to build
 //! training masks) and Python methods beyond those `pycompat` provides; both
@@ -49,7 +53,8 @@ mod clock;
 mod pyjson;
 
 use crate::error::{Error, Result};
-use minijinja::value::Rest;
+use minijinja::syntax::SyntaxConfig;
+use minijinja::value::{Rest, Serde, ValueOrKwargs};
 use minijinja::{AutoEscape, Environment, ErrorKind, UndefinedBehavior, Value};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
@@ -147,7 +152,7 @@ impl ChatTemplate {
                 reason: format!("template is {} bytes, more than the {SOURCE_LIMIT}-byte limit", source.len()),
             });
         }
-        let mut env = sandboxed_environment();
+        let mut env = sandboxed_environment()?;
         env.add_template_owned(TEMPLATE_NAME, source.to_owned()).map_err(|e| template_error(&e))?;
         Ok(Self { env, bos_token: bos_token.to_owned(), eos_token: eos_token.to_owned() })
     }
@@ -181,20 +186,21 @@ impl ChatTemplate {
                     reason: format!("chat template variable {name:?} is set by the renderer"),
                 });
             }
-            ctx.insert(name, Value::from_serialize(value));
+            ctx.insert(name, Value::from(Serde(value)));
         }
-        ctx.insert("messages", Value::from_serialize(messages));
+        ctx.insert("messages", Value::from(Serde(messages)));
         ctx.insert("add_generation_prompt", Value::from(add_generation_prompt));
         ctx.insert("bos_token", Value::from(self.bos_token.as_str()));
         ctx.insert("eos_token", Value::from(self.eos_token.as_str()));
 
         let template = self.env.get_template(TEMPLATE_NAME).map_err(|e| template_error(&e))?;
         let mut sink = CappedSink::new(OUTPUT_LIMIT);
-        // minijinja 2.24 can panic on arithmetic overflow in builds with
+        // minijinja 2.24 panicked on arithmetic overflow in builds with
         // overflow checks (`messages * 3333333333333333167`, found by
-        // fuzz/chat_template); a template must give an error, not a crash.
+        // fuzz/chat_template). 3.x checks that multiplication, but a template
+        // must give an error, not a crash, whatever the next engine bug is.
         let rendered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            template.render_captured_to(Value::from_serialize(&ctx), &mut sink)
+            template.render_captured_to(Value::from(Serde(&ctx)), &mut sink)
         }))
         .map_err(|_| Error::Template { reason: "the template engine panicked (arithmetic overflow?)".to_owned() })?;
         if let Err(e) = rendered {
@@ -266,16 +272,20 @@ pub fn format_prompt(
 
 /// The environment every template is compiled in; see the module docs for
 /// why each restriction exists.
-fn sandboxed_environment() -> Environment<'static> {
+fn sandboxed_environment() -> Result<Environment<'static>> {
     // `Environment::new` has the builtin filters, tests and globals but no
     // loader: nothing here ever touches the filesystem.
     let mut env = Environment::new();
 
     // Hugging Face renders with trim_blocks and lstrip_blocks; templates are
     // written for that whitespace handling.
-    env.set_trim_blocks(true);
-    env.set_lstrip_blocks(true);
-    env.set_keep_trailing_newline(false);
+    let syntax = SyntaxConfig::builder()
+        .trim_blocks(true)
+        .lstrip_blocks(true)
+        .keep_trailing_newline(false)
+        .build()
+        .map_err(|e| template_error(&e))?;
+    env.set_syntax(syntax);
     // Prompts are not HTML: `<|im_start|>` must come out as written.
     env.set_auto_escape_callback(|_| AutoEscape::None);
     // Jinja2's default: undefined values are falsy and print as nothing,
@@ -290,17 +300,20 @@ fn sandboxed_environment() -> Environment<'static> {
 
     env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
     env.set_formatter(python_formatter);
-    env.add_filter("tojson", |value: &Value, args: Rest<Value>| pyjson::tojson_filter(OUTPUT_LIMIT, value, &args));
+    // `ValueOrKwargs`: minijinja 3 keeps keyword arguments out of `Rest<Value>`.
+    env.add_filter("tojson", |value: &Value, args: Rest<ValueOrKwargs>| {
+        pyjson::tojson_filter(OUTPUT_LIMIT, value, &args.into_values())
+    });
     env.add_function("raise_exception", raise_exception);
     env.add_function("strftime_now", clock::strftime_now);
-    env
+    Ok(env)
 }
 
 /// Prints `None`, `True` and `False` the way Jinja2 (i.e. Python) does;
 /// everything else as minijinja would.
 fn python_formatter(
     out: &mut minijinja::Output,
-    state: &minijinja::State,
+    state: &mut minijinja::State,
     value: &Value,
 ) -> std::result::Result<(), minijinja::Error> {
     if value.is_none() {
