@@ -22,6 +22,7 @@ override CHUNK: u32;        // keys per workgroup
 override MAX_CHUNKS: u32;   // chunks of the longest context (partials' stride)
 override SCALE: f32;        // 1 / sqrt(HEAD_DIM)
 override GROUPS: u32 = (HEAD_DIM + 3u) / 4u;
+override SUBS: u32 = max(1u, WG / GROUPS);   // key subsets of the V pass
 
 @group(0) @binding(0) var<uniform> step: Step;
 @group(0) @binding(1) var<storage, read> q: array<f32>;
@@ -31,12 +32,22 @@ override GROUPS: u32 = (HEAD_DIM + 3u) / 4u;
 
 var<workgroup> q_s: array<vec4<f32>, GROUPS>;  // the scaled query, read by every key's dot product
 var<workgroup> p_s: array<f32, CHUNK>;          // scores, then their exponentials
+var<workgroup> o_s: array<vec4<f32>, WG>;       // the V pass's partial sums
 
 // Dims 4g..4g+3 of the head vector at `base`, zero past HEAD_DIM.
 fn q4(base: u32, g: u32) -> vec4<f32> {
     let d = 4u * g;
     return vec4<f32>(q[base + d], select(0.0, q[base + d + 1u], d + 1u < HEAD_DIM),
                      select(0.0, q[base + d + 2u], d + 2u < HEAD_DIM), select(0.0, q[base + d + 3u], d + 3u < HEAD_DIM));
+}
+
+// Dims 4g..4g+3 of the partial at `base`, those below HEAD_DIM.
+fn write_dims(base: u32, g: u32, o: vec4<f32>) {
+    for (var i = 0u; i < 4u; i++) {
+        if (4u * g + i < HEAD_DIM) {
+            partials[base + 4u * g + i] = o[i];
+        }
+    }
 }
 
 @compute @workgroup_size(WG)
@@ -80,18 +91,38 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     // barrier (it has none when it is a single-instruction reduction).
     workgroupBarrier();
 
-    // Four output dims per invocation: neighbouring invocations read
-    // neighbouring V values.
+    // Four output dims per invocation, neighbouring invocations on
+    // neighbouring V values. When the workgroup has more invocations than the
+    // head has groups of 4 dims, the keys are split too (invocation i takes
+    // dims g = i mod GROUPS of keys i / GROUPS, i / GROUPS + SUBS, …) and the
+    // SUBS partial sums are added through workgroup memory: on a GPU one
+    // invocation walking all CHUNK keys alone is a chain of dependent loads.
     let base = (h * MAX_CHUNKS + c) * (HEAD_DIM + 2u);
-    for (var g = lid; g < GROUPS; g += WG) {
+    if (GROUPS <= WG) {
+        let g = lid % GROUPS;
+        let sub = lid / GROUPS;
         var acc = vec4<f32>(0.0);
-        for (var j = 0u; j < len; j++) {
-            acc += p_s[j] * v4((k0 + j) * KV_STRIDE + kv, g);
-        }
-        for (var i = 0u; i < 4u; i++) {
-            if (4u * g + i < HEAD_DIM) {
-                partials[base + 4u * g + i] = acc[i];
+        if (sub < SUBS) {
+            for (var j = sub; j < len; j += SUBS) {
+                acc += p_s[j] * v4((k0 + j) * KV_STRIDE + kv, g);
             }
+        }
+        o_s[lid] = acc;
+        workgroupBarrier();
+        if (lid < GROUPS) {
+            var o = vec4<f32>(0.0);
+            for (var s = 0u; s < SUBS; s++) {
+                o += o_s[s * GROUPS + lid];
+            }
+            write_dims(base, lid, o);
+        }
+    } else {
+        for (var g = lid; g < GROUPS; g += WG) {
+            var acc = vec4<f32>(0.0);
+            for (var j = 0u; j < len; j++) {
+                acc += p_s[j] * v4((k0 + j) * KV_STRIDE + kv, g);
+            }
+            write_dims(base, g, acc);
         }
     }
     if (lid == 0u) {

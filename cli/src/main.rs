@@ -155,6 +155,9 @@ enum Command {
         /// Model shape whose matrices `--kernels` uses.
         #[arg(long, default_value = "llama-3.2-1b")]
         shape: String,
+        /// Also time each kernel of decode and prefill on the GPU (timestamp queries).
+        #[arg(long, conflicts_with_all = ["roofline", "kernels"])]
+        profile: bool,
         /// Print one JSON object.
         #[arg(long)]
         json: bool,
@@ -200,13 +203,23 @@ fn main() -> ExitCode {
             roofline,
             kernels,
             shape,
+            profile,
             json,
         } => {
             if roofline || kernels {
                 let shape = kernels.then_some(shape.as_str());
                 commands::roofline::run(shape, prompt_tokens, &engine, json)
             } else {
-                let b = commands::bench::BenchArgs { model, synthetic, quant, prompt_tokens, gen_tokens, repeat, json };
+                let b = commands::bench::BenchArgs {
+                    model,
+                    synthetic,
+                    quant,
+                    prompt_tokens,
+                    gen_tokens,
+                    repeat,
+                    profile,
+                    json,
+                };
                 commands::bench::run(&b, &engine)
             }
         }

@@ -5,10 +5,10 @@
 
 use hearth::gpu::Gpu;
 use hearth::kernels::argmax::{self, Argmax, TopK};
-use hearth::kernels::attention::{self, Attention};
+use hearth::kernels::attention::{self, Attention, DecodeShape};
 use hearth::kernels::kv_store::{self, KvStore};
 use hearth::kernels::rope::{self, Rope};
-use hearth::kernels::Step;
+use hearth::kernels::{Step, Variant};
 use hearth::model::KvCacheType;
 use hearth::model::RopeLayout;
 use hearth_tests::{default_and_plain_gpus, f32_bytes, max_abs_diff, random_f32, submit};
@@ -126,8 +126,15 @@ fn decode_attention_matches_cpu() {
     let max_ctx = 2100;
     for gpu in default_and_plain_gpus() {
         let mut worst = 0f32;
-        for (n_heads, n_kv, hd) in SHAPES {
-            let att = Attention::new(&gpu, n_heads, n_kv, hd, max_ctx, KvCacheType::F32).unwrap();
+        // This adapter's shape, and a GPU's (256 invocations, 64-key chunks,
+        // keys split between invocations in the V pass) on any adapter.
+        let v = Variant { subgroups: false, ..Variant::of(&gpu) };
+        let gpu_shape = DecodeShape { chunk: 64, variant: v, wg: 256 };
+        for ((n_heads, n_kv, hd), shape) in SHAPES.into_iter().flat_map(|s| [(s, None), (s, Some(gpu_shape))]) {
+            let att = match shape {
+                None => Attention::new(&gpu, n_heads, n_kv, hd, max_ctx, KvCacheType::F32).unwrap(),
+                Some(d) => Attention::with_decode_shape(&gpu, n_heads, n_kv, hd, max_ctx, KvCacheType::F32, d).unwrap(),
+            };
             for kv_len in [1usize, 7, 128, 129, 300, 2049] {
                 let c = case(n_heads, n_kv, hd, max_ctx, 1, (kv_len * 31 + hd) as u64);
                 let got = gpu_attention(&gpu, &att, &c, n_heads, hd, kv_len - 1, 1);

@@ -4,7 +4,7 @@
 
 use hearth::kernels::elementwise::{self, Elementwise, Op};
 use hearth::kernels::rmsnorm::{self, RmsNorm};
-use hearth::kernels::Step;
+use hearth::kernels::{Step, Variant};
 use hearth_tests::{default_and_plain_gpus, f32_bytes, max_abs_diff, random_f32, submit};
 
 #[test]
@@ -14,17 +14,20 @@ fn rmsnorm_matches_cpu() {
         for (n, rows) in [(1usize, 1usize), (37, 3), (64, 2), (577, 5), (2048, 1)] {
             let x = random_f32(n * rows, n as u64);
             let w = random_f32(n, 7);
-            let k = RmsNorm::new(&gpu, n, 1e-5).unwrap();
-            let (bx, bw, bo) = (
-                gpu.buffer_init("x", &f32_bytes(&x)),
-                gpu.buffer_init("w", &f32_bytes(&w)),
-                gpu.buffer("out", (n * rows * 4) as u64),
-            );
-            let bg = k.bind(&gpu, &bx, &bw, &bo);
-            submit(&gpu, |p| k.dispatch(p, &bg, rows as u32));
-            let got = gpu.read_f32(&bo, n * rows).unwrap();
-            let want = rmsnorm::reference(&x, &w, 1e-5);
-            assert!(max_abs_diff(&got, &want) < 1e-4, "n={n} rows={rows} {:?}", gpu.summary.name);
+            // This adapter's shape, and a GPU's (256 invocations, shared-memory reduction).
+            let plain = Variant { subgroups: false, ..Variant::of(&gpu) };
+            for k in [RmsNorm::new(&gpu, n, 1e-5).unwrap(), RmsNorm::with_shape(&gpu, n, 1e-5, plain, 256).unwrap()] {
+                let (bx, bw, bo) = (
+                    gpu.buffer_init("x", &f32_bytes(&x)),
+                    gpu.buffer_init("w", &f32_bytes(&w)),
+                    gpu.buffer("out", (n * rows * 4) as u64),
+                );
+                let bg = k.bind(&gpu, &bx, &bw, &bo);
+                submit(&gpu, |p| k.dispatch(p, &bg, rows as u32));
+                let got = gpu.read_f32(&bo, n * rows).unwrap();
+                let want = rmsnorm::reference(&x, &w, 1e-5);
+                assert!(max_abs_diff(&got, &want) < 1e-4, "n={n} rows={rows} {:?}", gpu.summary.name);
+            }
         }
     }
 }

@@ -102,7 +102,8 @@ fn runaway_templates_stop_with_an_error_in_time() {
         assert!(took < TIME_BOUND, "{source}: took {took:?}");
         match r {
             Err(Error::Template { reason }) => {
-                let known = ["fuel", "recursion", "limit", "range", "too large", "unknown method", "cannot", "panicked"];
+                let known =
+                    ["fuel", "recursion", "limit", "range", "too large", "unknown method", "cannot", "panicked"];
                 assert!(known.iter().any(|k| reason.contains(k)), "{source}: unexpected reason {reason}");
             }
             other => panic!("{source}: expected a template error, got {other:?}"),

@@ -4,7 +4,7 @@
 use crate::args::{Backend, EngineArgs};
 use anyhow::{Context, Result};
 use hearth::bench::{median, process_cpu_seconds, roofline, traffic};
-use hearth::gpu::GpuModel;
+use hearth::gpu::{GpuModel, KernelTime};
 use hearth::model::cpu::argmax;
 use hearth::model::{CpuState, KvCacheType};
 use hearth::{Model, ModelSource};
@@ -22,8 +22,13 @@ pub struct BenchArgs {
     pub prompt_tokens: usize,
     pub gen_tokens: usize,
     pub repeat: usize,
+    /// Add per-kernel GPU times of decode and prefill (timestamp queries).
+    pub profile: bool,
     pub json: bool,
 }
+
+/// Decode steps averaged by `--profile`.
+const PROFILE_TOKENS: usize = 8;
 
 /// Median, min and max of a sample.
 fn stats(mut v: Vec<f64>) -> serde_json::Value {
@@ -56,12 +61,13 @@ pub fn run(b: &BenchArgs, e: &EngineArgs) -> Result<()> {
     let src = ModelSource::open(&path).with_context(|| format!("cannot open {}", path.display()))?;
     let model = Model::load(&src)?;
     let vocab = model.config.vocab_size as u32;
-    let ctx = b.prompt_tokens + b.gen_tokens + 1;
+    let ctx = b.prompt_tokens + b.gen_tokens + 1 + if b.profile { PROFILE_TOKENS } else { 0 };
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
     let prompt: Vec<u32> = (0..b.prompt_tokens.max(1)).map(|_| rng.gen_range(0..vocab)).collect();
     let (mut prefill, mut decode, mut ttft) = (Vec::new(), Vec::new(), Vec::new());
     let (adapter, load_s, device_bytes);
     let mut speed_of_light = serde_json::Value::Null;
+    let mut profile = serde_json::Value::Null;
     // Process CPU time: on a CPU adapter (lavapipe) the device is this
     // process's threads, so this is the work done, whatever else runs.
     let (mut prefill_cpu, mut decode_cpu) = (Vec::new(), Vec::new());
@@ -93,6 +99,10 @@ pub fn run(b: &BenchArgs, e: &EngineArgs) -> Result<()> {
                 prefill.push(prompt.len() as f64 / p);
                 ttft.push(p * 1e3);
                 decode.push(b.gen_tokens as f64 / d.max(1e-9));
+            }
+            if b.profile {
+                let wall = 1.0 / median(decode.clone()).max(1e-9);
+                profile = profile_steps(&m, &mut st, &prompt, prompt.len() + b.gen_tokens, wall)?;
             }
             // Measured after the model runs, on the same device, in the same process.
             let roof = roofline::measure(&gpu)?;
@@ -142,6 +152,7 @@ pub fn run(b: &BenchArgs, e: &EngineArgs) -> Result<()> {
         "device_bytes": device_bytes,
         "peak_rss_bytes": peak_rss_bytes(),
         "speed_of_light": speed_of_light,
+        "profile": profile,
         "prefill_cpu_seconds": (!prefill_cpu.is_empty()).then(|| median(prefill_cpu)),
         "decode_cpu_ms_per_token": (!decode_cpu.is_empty()).then(|| median(decode_cpu) * 1e3),
     });
@@ -150,6 +161,50 @@ pub fn run(b: &BenchArgs, e: &EngineArgs) -> Result<()> {
     }
     println!("{}", serde_json::to_string_pretty(&report)?);
     Ok(())
+}
+
+/// Per-kernel GPU time of `PROFILE_TOKENS` decode steps from `pos` and of a
+/// prefill of `prompt`, beside the wall time of a normal decode step.
+fn profile_steps(
+    m: &GpuModel,
+    st: &mut hearth::gpu::GpuState,
+    prompt: &[u32],
+    pos: usize,
+    decode_wall_s: f64,
+) -> Result<serde_json::Value> {
+    if !m.can_profile() {
+        return Ok(json!({ "error": "the adapter has no timestamp queries" }));
+    }
+    let mut total: Vec<KernelTime> = Vec::new();
+    for i in 0..PROFILE_TOKENS {
+        let (_, times) = m.profile_decode(st, pos + i)?;
+        for t in times {
+            match total.iter_mut().find(|k| k.kernel == t.kernel) {
+                Some(k) => k.seconds += t.seconds,
+                None => total.push(t),
+            }
+        }
+    }
+    for k in &mut total {
+        k.seconds /= PROFILE_TOKENS as f64;
+    }
+    let (_, prefill) = m.profile_prefill(st, prompt, 0)?;
+    Ok(json!({
+        "decode": profile_json(&total, Some(decode_wall_s)),
+        "prefill": profile_json(&prefill, None),
+    }))
+}
+
+/// Kernels by GPU time, largest first, with their share of the sum.
+fn profile_json(times: &[KernelTime], wall_s: Option<f64>) -> serde_json::Value {
+    let sum: f64 = times.iter().map(|k| k.seconds).sum();
+    let mut sorted = times.to_vec();
+    sorted.sort_by(|a, b| b.seconds.total_cmp(&a.seconds));
+    let kernels: Vec<_> = sorted
+        .iter()
+        .map(|k| json!({ "kernel": k.kernel, "calls": k.calls, "us": k.seconds * 1e6, "percent": 100.0 * k.seconds / sum.max(1e-12) }))
+        .collect();
+    json!({ "gpu_us": sum * 1e6, "wall_us": wall_s.map(|w| w * 1e6), "kernels": kernels })
 }
 
 /// Removes the synthetic file when the benchmark ends.

@@ -146,6 +146,8 @@ impl Gpu {
         if subgroups {
             features |= wgpu::Features::SUBGROUP;
         }
+        // Only `hearth bench --profile` uses timestamps; asking costs nothing.
+        features |= adapter.features() & wgpu::Features::TIMESTAMP_QUERY;
         let desc = wgpu::DeviceDescriptor {
             label: Some("hearth"),
             required_features: features,

@@ -3,14 +3,14 @@
 
 use super::map_read;
 use super::model::GpuModel;
-use super::state::{GpuState, Linear};
+use super::record::OnePass;
+use super::state::GpuState;
 use crate::error::{Error, Result};
-use crate::kernels::Step;
 use crate::model::KvCacheType;
 
 /// What a forward call leaves for the host.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Tail {
+pub(super) enum Tail {
     /// Greedy: argmax on the GPU; the token is fed to the next step on the
     /// device and 4 bytes are read back.
     Argmax,
@@ -22,16 +22,6 @@ enum Tail {
     AllLogits,
     /// Nothing (a prefill chunk that is not the last).
     None,
-}
-
-impl Linear {
-    fn dispatch(&self, pass: &mut wgpu::ComputePass<'_>, tokens: u32) {
-        if tokens == 1 {
-            self.mv.dispatch(pass);
-        } else {
-            self.mm.dispatch(pass, tokens);
-        }
-    }
 }
 
 impl GpuModel {
@@ -126,7 +116,7 @@ impl GpuModel {
         self.read_token(st)
     }
 
-    fn check_range(&self, st: &GpuState, n: usize, pos: usize) -> Result<()> {
+    pub(super) fn check_range(&self, st: &GpuState, n: usize, pos: usize) -> Result<()> {
         if pos + n > st.max_ctx {
             return Err(Error::ContextFull { pos, tokens: n, ctx: st.max_ctx });
         }
@@ -157,70 +147,19 @@ impl GpuModel {
     /// Record one call of `n` tokens at `pos` into one encoder and submit it.
     /// `tokens = None` reuses the token the previous argmax left on the device.
     fn record_and_submit(&self, st: &GpuState, tokens: Option<&[u32]>, n: u32, pos: usize, tail: Tail) -> Result<()> {
-        let q = &self.gpu.queue;
-        let step = Step { tokens: n, pos: pos as u32, kv_len: pos as u32 + n, pad: 0 };
-        q.write_buffer(&st.step, 0, bytemuck::bytes_of(&step));
-        if let Some(t) = tokens {
-            q.write_buffer(&st.tokens, 0, bytemuck::cast_slice(t));
-        }
-        let c = &self.config;
+        let step = self.write_step(st, tokens, n, pos);
         let mut enc =
             self.gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("forward") });
         {
             let mut p =
                 enc.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("forward"), timestamp_writes: None });
-            st.embed.dispatch(&mut p, n);
-            let (dim, q_dim, kv_dim, ffn) = (c.dim as u32, c.q_dim() as u32, c.kv_dim() as u32, c.ffn_dim as u32);
-            for l in &st.layers {
-                st.norm.dispatch(&mut p, &l.attn_norm, n);
-                l.q.dispatch(&mut p, n);
-                l.k.dispatch(&mut p, n);
-                l.v.dispatch(&mut p, n);
-                if let Some([bq, bk, bv]) = &l.bias {
-                    bq.kernel.dispatch(&mut p, &bq.bg, n * q_dim);
-                    bk.kernel.dispatch(&mut p, &bk.bg, n * kv_dim);
-                    bv.kernel.dispatch(&mut p, &bv.bg, n * kv_dim);
-                }
-                st.rope_q.dispatch(&mut p, &l.rope_q, n);
-                st.rope_k.dispatch(&mut p, &l.rope_k, n);
-                st.kv_store.dispatch(&mut p, &l.store_k, n * kv_dim);
-                st.kv_store.dispatch(&mut p, &l.store_v, n * kv_dim);
-                st.attention.dispatch(&mut p, &l.attention, n, step.kv_len);
-                l.o.dispatch(&mut p, n);
-                l.residual_attn.kernel.dispatch(&mut p, &l.residual_attn.bg, n * dim);
-                st.norm.dispatch(&mut p, &l.ffn_norm, n);
-                l.gate.dispatch(&mut p, n);
-                l.up.dispatch(&mut p, n);
-                l.swiglu.kernel.dispatch(&mut p, &l.swiglu.bg, n * ffn);
-                l.down.dispatch(&mut p, n);
-                l.residual_ffn.kernel.dispatch(&mut p, &l.residual_ffn.bg, n * dim);
-            }
-            if tail != Tail::None {
-                st.norm.dispatch(&mut p, &st.output_norm, n);
-            }
-            match tail {
-                Tail::Argmax => {
-                    st.output.mv.dispatch(&mut p);
-                    st.argmax.dispatch(&mut p, &st.argmax_bind);
-                }
-                Tail::Logits => st.output.mv.dispatch(&mut p),
-                Tail::TopK => {
-                    st.output.mv.dispatch(&mut p);
-                    st.top_k.dispatch(&mut p, &st.top_k_bind);
-                }
-                Tail::AllLogits => st.output.mm.dispatch(&mut p, n),
-                Tail::None => {}
-            }
+            self.record_kernels(st, &mut OnePass(&mut p), step, tail);
         }
-        if tail == Tail::Argmax {
-            // The chosen token becomes the next step's input without a round trip.
-            enc.copy_buffer_to_buffer(&st.next_token, 0, &st.tokens, 0, 4);
-            enc.copy_buffer_to_buffer(&st.next_token, 0, &st.readback.token, 0, 4);
-        }
+        Self::record_tail_copies(st, &mut enc, tail);
         self.gpu.submit("forward pass", enc.finish())
     }
 
-    fn read_token(&self, st: &GpuState) -> Result<u32> {
+    pub(super) fn read_token(&self, st: &GpuState) -> Result<u32> {
         let bytes = map_read(&self.gpu, &st.readback.token, 4)?;
         Ok(u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]))
     }

@@ -4,11 +4,14 @@ mod device;
 mod forward;
 mod health;
 pub mod model;
+mod profile;
+mod record;
 pub mod state;
 pub mod weights;
 
 pub use device::{list_adapters, AdapterSummary, DeviceOptions, Gpu};
 pub use model::GpuModel;
+pub use profile::KernelTime;
 pub use state::GpuState;
 
 use crate::error::{Error, Result};

@@ -1,7 +1,7 @@
 //! Grouped-query causal attention over a per-layer KV cache.
 //!
 //! Decode (one token) uses split-K "flash decoding": `shaders/attention.wgsl`
-//! cuts the keys into chunks of [`DECODE_CHUNK`], one workgroup per (chunk,
+//! cuts the keys into chunks ([`DecodeShape`]), one workgroup per (chunk,
 //! head) writing a partial (max, sum, weighted V), and
 //! `shaders/attention_combine.wgsl` merges them per head. Prefill (several
 //! tokens) uses `shaders/attention_prefill.wgsl`: tiles of query tokens walk
@@ -13,7 +13,7 @@
 //! context length: llvmpipe (lavapipe) silently ends an invocation after
 //! 65535 loop iterations summed over all its loops.
 
-use super::{bind, compose, pipeline, reduce_workgroup, Variant};
+use super::{bind, compose, pipeline, reduce_workgroup, row_workgroup, Variant};
 use crate::error::{Error, Result};
 use crate::gpu::Gpu;
 use crate::model::KvCacheType;
@@ -25,8 +25,27 @@ pub const COMBINE: &str = include_str!("../../../shaders/attention_combine.wgsl"
 /// WGSL body of the prefill kernel.
 pub const PREFILL: &str = include_str!("../../../shaders/attention_prefill.wgsl");
 
-/// Keys per workgroup in the decode pass.
-pub const DECODE_CHUNK: u32 = 128;
+/// How the decode pass is cut: keys per workgroup, and the variant and size
+/// of its workgroups.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DecodeShape {
+    /// Keys per workgroup.
+    pub chunk: u32,
+    /// The split pass's variant (its reduction helpers).
+    pub variant: Variant,
+    /// Invocations per split workgroup.
+    pub wg: u32,
+}
+
+impl DecodeShape {
+    /// The shape for `gpu`: a [`row_workgroup`]; chunks of 128 keys on CPU
+    /// adapters (few, long workgroups suit a few cores), 64 on GPUs (twice the
+    /// workgroups to fill the device with, half the keys to walk in each).
+    pub fn for_adapter(gpu: &Gpu) -> Self {
+        let (variant, wg) = row_workgroup(gpu, Variant::of(gpu));
+        DecodeShape { chunk: if gpu.is_cpu_adapter() { 128 } else { 64 }, variant, wg }
+    }
+}
 /// Keys per tile in the prefill kernel (`BK` in the shader).
 pub const PREFILL_KEYS: u32 = 16;
 
@@ -81,6 +100,8 @@ pub struct Attention {
     prefill: wgpu::ComputePipeline,
     n_heads: u32,
     max_chunks: u32,
+    /// Keys per decode workgroup.
+    chunk: u32,
     bq: u32,
     range: u32,
     /// Decode partials: `n_heads × max_chunks × (head_dim + 2)` f32.
@@ -113,6 +134,20 @@ impl Attention {
         max_ctx: usize,
         kv: KvCacheType,
     ) -> Result<Self> {
+        Self::with_decode_shape(gpu, n_heads, n_kv_heads, head_dim, max_ctx, kv, DecodeShape::for_adapter(gpu))
+    }
+
+    /// [`Attention::new`] with an explicit decode shape (tests run every
+    /// adapter's shape on any adapter).
+    pub fn with_decode_shape(
+        gpu: &Gpu,
+        n_heads: usize,
+        n_kv_heads: usize,
+        head_dim: usize,
+        max_ctx: usize,
+        kv: KvCacheType,
+        decode: DecodeShape,
+    ) -> Result<Self> {
         if kv == KvCacheType::F16 && head_dim % 2 != 0 {
             return Err(Error::InvalidArgument {
                 reason: format!("an f16 KV cache needs an even head size, not {head_dim}"),
@@ -127,11 +162,13 @@ impl Attention {
         }
         let v = Variant::of(gpu);
         let wg = f64::from(reduce_workgroup(gpu, v));
-        let max_chunks = (max_ctx as u32).div_ceil(DECODE_CHUNK);
+        let DecodeShape { chunk, variant: split_v, wg: split_wg } = decode;
+        let max_chunks = (max_ctx as u32).div_ceil(chunk);
         let bq = prefill_queries(head_dim);
         let range = prefill_range(head_dim);
         let scale = f64::from(1.0 / (head_dim as f32).sqrt());
-        let [split_src, combine_src, prefill_src] = sources(v, kv);
+        let [_, combine_src, prefill_src] = sources(v, kv);
+        let [split_src, _, _] = sources(split_v, kv);
         let shape = [
             ("N_HEADS", n_heads as f64),
             ("HEAD_DIM", head_dim as f64),
@@ -139,13 +176,14 @@ impl Attention {
             ("KV_STRIDE", (n_kv_heads * head_dim) as f64),
             ("SCALE", scale),
         ];
-        let chunking = [("CHUNK", f64::from(DECODE_CHUNK)), ("MAX_CHUNKS", f64::from(max_chunks)), ("WG", wg)];
-        let split = pipeline(gpu, "attention split", &split_src, &[&shape[..], &chunking[..]].concat())?;
+        let chunking = [("CHUNK", f64::from(chunk)), ("MAX_CHUNKS", f64::from(max_chunks))];
+        let split_wg = [("WG", f64::from(split_wg))];
+        let split = pipeline(gpu, "attention split", &split_src, &[&shape[..], &chunking[..], &split_wg[..]].concat())?;
         let combine = pipeline(
             gpu,
             "attention combine",
             &combine_src,
-            &[&[("HEAD_DIM", head_dim as f64)][..], &chunking[..]].concat(),
+            &[&[("HEAD_DIM", head_dim as f64), ("WG", wg)][..], &chunking[..]].concat(),
         )?;
         let tiling = [("BQ", f64::from(bq)), ("RANGE", f64::from(range)), ("WG", f64::from(PREFILL_WG))];
         let prefill = pipeline(gpu, "attention prefill", &prefill_src, &[&shape[..], &tiling[..]].concat())?;
@@ -174,6 +212,7 @@ impl Attention {
             prefill,
             n_heads: n_heads as u32,
             max_chunks,
+            chunk,
             bq,
             range,
             partials,
@@ -258,7 +297,7 @@ impl Attention {
             return;
         }
         if tokens == 1 {
-            let chunks = kv_len.div_ceil(DECODE_CHUNK).clamp(1, self.max_chunks);
+            let chunks = kv_len.div_ceil(self.chunk).clamp(1, self.max_chunks);
             pass.set_pipeline(&self.split);
             pass.set_bind_group(0, &b.split, &[]);
             pass.dispatch_workgroups(chunks, self.n_heads, 1);

@@ -115,6 +115,24 @@ pub fn reduce_workgroup(gpu: &Gpu, variant: Variant) -> u32 {
     }
 }
 
+/// Variant and workgroup size for a kernel in which one workgroup works
+/// through a long row on its own (RMSNorm of one token, a decode-attention
+/// chunk). CPU adapters: one subgroup, as [`reduce_workgroup`]. GPUs: 256
+/// invocations reducing through workgroup memory, because a single 32-lane
+/// subgroup walking a row is a chain of dependent loads: RMSNorm of a
+/// 2048-value row took 47 µs on an H100 that way (`hearth bench --profile`).
+pub fn row_workgroup(gpu: &Gpu, variant: Variant) -> (Variant, u32) {
+    if gpu.is_cpu_adapter() {
+        (variant, reduce_workgroup(gpu, variant))
+    } else {
+        (Variant { subgroups: false, ..variant }, ROW_WORKGROUP)
+    }
+}
+
+/// Invocations of a [`row_workgroup`] on a GPU (a power of two, as the
+/// shared-memory reduction needs).
+pub const ROW_WORKGROUP: u32 = 256;
+
 /// Build (or reuse) a compute pipeline from composed source and override
 /// constants. Layers share shapes, so most pipelines are built once per model.
 /// Shader errors surface as `Error::Gpu` (wgpu reports them through an error

@@ -1,6 +1,6 @@
 //! RMSNorm over rows (`shaders/rmsnorm.wgsl`).
 
-use super::{bind, compose, pipeline, reduce_workgroup, Variant};
+use super::{bind, compose, pipeline, row_workgroup, Variant};
 use crate::error::Result;
 use crate::gpu::Gpu;
 
@@ -21,8 +21,13 @@ pub struct RmsNorm {
 impl RmsNorm {
     /// Build for rows of `n` with epsilon `eps`.
     pub fn new(gpu: &Gpu, n: usize, eps: f32) -> Result<Self> {
-        let v = Variant::of(gpu);
-        let wg = reduce_workgroup(gpu, v);
+        let (v, wg) = row_workgroup(gpu, Variant::of(gpu));
+        Self::with_shape(gpu, n, eps, v, wg)
+    }
+
+    /// [`RmsNorm::new`] with an explicit variant and workgroup size (tests run
+    /// the GPU shape on any adapter).
+    pub fn with_shape(gpu: &Gpu, n: usize, eps: f32, v: Variant, wg: u32) -> Result<Self> {
         let pipeline =
             pipeline(gpu, "rmsnorm", &source(v), &[("N", n as f64), ("EPS", f64::from(eps)), ("WG", f64::from(wg))])?;
         Ok(RmsNorm { pipeline })

@@ -1,0 +1,111 @@
+//! The kernels of one forward call, in order, recorded through a [`Recorder`]:
+//! normally all into one compute pass ([`OnePass`]); for profiling each into
+//! its own pass with GPU timestamps (`profile.rs`). One sequence serves both,
+//! so the profiled step is exactly the step that runs.
+
+use super::forward::Tail;
+use super::model::GpuModel;
+use super::state::{GpuState, Linear};
+use crate::kernels::Step;
+
+/// Where the kernels of a forward call are recorded.
+pub(crate) trait Recorder {
+    /// Record one kernel (one or more dispatches), named for profiles.
+    fn kernel(&mut self, name: &'static str, record: &mut dyn FnMut(&mut wgpu::ComputePass<'_>));
+}
+
+/// Every kernel into one compute pass: the normal path.
+pub(crate) struct OnePass<'p, 'e>(pub &'p mut wgpu::ComputePass<'e>);
+
+impl Recorder for OnePass<'_, '_> {
+    fn kernel(&mut self, _name: &'static str, record: &mut dyn FnMut(&mut wgpu::ComputePass<'_>)) {
+        record(self.0);
+    }
+}
+
+impl Linear {
+    fn dispatch(&self, pass: &mut wgpu::ComputePass<'_>, tokens: u32) {
+        if tokens == 1 {
+            self.mv.dispatch(pass);
+        } else {
+            self.mm.dispatch(pass, tokens);
+        }
+    }
+}
+
+impl GpuModel {
+    /// Upload the step uniform (and the tokens, unless the previous argmax
+    /// left the input on the device) for a call of `n` tokens at `pos`.
+    pub(super) fn write_step(&self, st: &GpuState, tokens: Option<&[u32]>, n: u32, pos: usize) -> Step {
+        let q = &self.gpu.queue;
+        let step = Step { tokens: n, pos: pos as u32, kv_len: pos as u32 + n, pad: 0 };
+        q.write_buffer(&st.step, 0, bytemuck::bytes_of(&step));
+        if let Some(t) = tokens {
+            q.write_buffer(&st.tokens, 0, bytemuck::cast_slice(t));
+        }
+        step
+    }
+
+    /// The kernels of one call, in execution order.
+    pub(super) fn record_kernels(&self, st: &GpuState, r: &mut dyn Recorder, step: Step, tail: Tail) {
+        let n = step.tokens;
+        let c = &self.config;
+        let (dim, q_dim, kv_dim, ffn) = (c.dim as u32, c.q_dim() as u32, c.kv_dim() as u32, c.ffn_dim as u32);
+        r.kernel("embed", &mut |p| st.embed.dispatch(p, n));
+        for l in &st.layers {
+            r.kernel("rmsnorm", &mut |p| st.norm.dispatch(p, &l.attn_norm, n));
+            r.kernel("q", &mut |p| l.q.dispatch(p, n));
+            r.kernel("k", &mut |p| l.k.dispatch(p, n));
+            r.kernel("v", &mut |p| l.v.dispatch(p, n));
+            if let Some([bq, bk, bv]) = &l.bias {
+                r.kernel("qkv bias", &mut |p| {
+                    bq.kernel.dispatch(p, &bq.bg, n * q_dim);
+                    bk.kernel.dispatch(p, &bk.bg, n * kv_dim);
+                    bv.kernel.dispatch(p, &bv.bg, n * kv_dim);
+                });
+            }
+            r.kernel("rope", &mut |p| {
+                st.rope_q.dispatch(p, &l.rope_q, n);
+                st.rope_k.dispatch(p, &l.rope_k, n);
+            });
+            r.kernel("kv store", &mut |p| {
+                st.kv_store.dispatch(p, &l.store_k, n * kv_dim);
+                st.kv_store.dispatch(p, &l.store_v, n * kv_dim);
+            });
+            r.kernel("attention", &mut |p| st.attention.dispatch(p, &l.attention, n, step.kv_len));
+            r.kernel("o", &mut |p| l.o.dispatch(p, n));
+            r.kernel("residual", &mut |p| l.residual_attn.kernel.dispatch(p, &l.residual_attn.bg, n * dim));
+            r.kernel("rmsnorm", &mut |p| st.norm.dispatch(p, &l.ffn_norm, n));
+            r.kernel("gate", &mut |p| l.gate.dispatch(p, n));
+            r.kernel("up", &mut |p| l.up.dispatch(p, n));
+            r.kernel("swiglu", &mut |p| l.swiglu.kernel.dispatch(p, &l.swiglu.bg, n * ffn));
+            r.kernel("down", &mut |p| l.down.dispatch(p, n));
+            r.kernel("residual", &mut |p| l.residual_ffn.kernel.dispatch(p, &l.residual_ffn.bg, n * dim));
+        }
+        if tail != Tail::None {
+            r.kernel("rmsnorm", &mut |p| st.norm.dispatch(p, &st.output_norm, n));
+        }
+        match tail {
+            Tail::Argmax => {
+                r.kernel("output", &mut |p| st.output.mv.dispatch(p));
+                r.kernel("argmax", &mut |p| st.argmax.dispatch(p, &st.argmax_bind));
+            }
+            Tail::Logits => r.kernel("output", &mut |p| st.output.mv.dispatch(p)),
+            Tail::TopK => {
+                r.kernel("output", &mut |p| st.output.mv.dispatch(p));
+                r.kernel("top-k", &mut |p| st.top_k.dispatch(p, &st.top_k_bind));
+            }
+            Tail::AllLogits => r.kernel("output", &mut |p| st.output.mm.dispatch(p, n)),
+            Tail::None => {}
+        }
+    }
+
+    /// After a greedy step: the chosen token becomes the next step's input
+    /// without a round trip, and a 4-byte copy is all the host reads.
+    pub(super) fn record_tail_copies(st: &GpuState, enc: &mut wgpu::CommandEncoder, tail: Tail) {
+        if tail == Tail::Argmax {
+            enc.copy_buffer_to_buffer(&st.next_token, 0, &st.tokens, 0, 4);
+            enc.copy_buffer_to_buffer(&st.next_token, 0, &st.readback.token, 0, 4);
+        }
+    }
+}
