@@ -232,9 +232,7 @@ pub fn all_sources(variant: Variant) -> Vec<(String, String)> {
         vec![("rmsnorm".into(), rmsnorm::source(variant)), ("elementwise".into(), elementwise::source(variant))];
     for ty in crate::gpu::weights::GpuType::ALL {
         v.push((format!("matvec {ty:?}"), matvec::source(ty, variant)));
-        for tiling in [matmul::Tiling::Registers, matmul::Tiling::Workgroup] {
-            v.push((format!("matmul {ty:?} {tiling:?}"), matmul::source(ty, variant, tiling)));
-        }
+        v.push((format!("matmul {ty:?}"), matmul::source(ty, variant)));
         v.push((format!("embed {ty:?}"), embed::source(ty, variant)));
     }
     v.push(("rope".into(), rope::source(variant)));
