@@ -50,6 +50,11 @@ pub struct EngineArgs {
     /// KV-cache element type: f32 (exact) or f16 (half the memory).
     #[arg(long, value_enum, default_value = "f32")]
     pub kv_cache: KvCache,
+    /// Device memory the model may use, in MiB; a model that does not fit is
+    /// refused before upload with what would fit. Default: what can be read
+    /// (system memory on CPU adapters).
+    #[arg(long)]
+    pub memory_budget_mib: Option<u64>,
 }
 
 /// KV-cache element type.

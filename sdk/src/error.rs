@@ -64,6 +64,8 @@ pub enum Error {
     DeviceLost { reason: String },
     #[error("GPU out of memory allocating {bytes} bytes for {what}")]
     GpuOutOfMemory { what: String, bytes: u64 },
+    #[error("not enough device memory: needs {needed} bytes, {available} available ({advice})")]
+    InsufficientMemory { needed: u64, available: u64, advice: String },
     #[error("{path}: not a Hearth session state file ({reason})")]
     BadStateFile { path: PathBuf, reason: String },
     #[error("{path}: session state belongs to model {found:?}, not {expected:?}")]

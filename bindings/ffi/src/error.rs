@@ -73,7 +73,7 @@ impl From<hearth::Error> for HearthError {
             E::Tokenizer { .. } | E::TokenOutOfRange { .. } => HearthError::Tokenizer { message },
             E::Template { .. } => HearthError::Template { message },
             E::ContextFull { .. } => HearthError::ContextFull { message },
-            E::Gpu { .. } | E::GpuOutOfMemory { .. } => HearthError::Gpu { message },
+            E::Gpu { .. } | E::GpuOutOfMemory { .. } | E::InsufficientMemory { .. } => HearthError::Gpu { message },
             E::DeviceLost { .. } => HearthError::DeviceLost { message },
             E::BadStateFile { .. } | E::StateMismatch { .. } => HearthError::State { message },
             E::InvalidArgument { .. } => HearthError::InvalidArgument { message },

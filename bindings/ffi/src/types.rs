@@ -44,6 +44,10 @@ pub struct EngineOptions {
     /// `None`: f32 (exact); F16 halves the cache.
     #[uniffi(default = None)]
     pub kv_cache: Option<KvCacheType>,
+    /// Device memory the engine may use, in bytes; a model that does not fit
+    /// is refused before upload. `None`: what the SDK can read.
+    #[uniffi(default = None)]
+    pub memory_budget: Option<u64>,
 }
 
 impl From<EngineOptions> for sdk::EngineOptions {
@@ -61,6 +65,7 @@ impl From<EngineOptions> for sdk::EngineOptions {
                 KvCacheType::F32 => hearth::model::KvCacheType::F32,
                 KvCacheType::F16 => hearth::model::KvCacheType::F16,
             },
+            memory_budget: o.memory_budget,
         }
     }
 }
@@ -335,6 +340,7 @@ mod tests {
             prefill_batch: 64,
             tokenizer: None,
             kv_cache: None,
+            memory_budget: None,
         };
         let sdk_opts = sdk::EngineOptions::from(none);
         let default = sdk::EngineOptions::default();
@@ -342,5 +348,6 @@ mod tests {
         assert_eq!(sdk_opts.kv_cache, default.kv_cache);
         assert_eq!(sdk_opts.prefill_batch, default.prefill_batch);
         assert_eq!(sdk_opts.context_length, default.context_length);
+        assert_eq!(sdk_opts.memory_budget, default.memory_budget);
     }
 }

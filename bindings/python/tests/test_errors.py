@@ -19,6 +19,15 @@ def test_missing_file_is_an_io_error(tmp_path):
         hearth.Engine.load(str(tmp_path / "absent.gguf"), hearth.EngineOptions())
 
 
+def test_model_over_the_memory_budget_is_refused_before_upload():
+    from conftest import GGUF
+
+    with pytest.raises(hearth.HearthError.Gpu) as err:
+        hearth.Engine.load(str(GGUF), hearth.EngineOptions(memory_budget=1 << 20))
+    assert "not enough device memory" in str(err.value)
+    assert "positions fits" in str(err.value)
+
+
 def test_bad_option_is_an_invalid_argument(engine):
     with pytest.raises(hearth.HearthError.InvalidArgument):
         engine.new_session().generate("Once", hearth.GenerateOptions(top_p=0.0))

@@ -35,6 +35,7 @@ pub fn engine(m: &ModelArgs, e: &EngineArgs, context_length: Option<usize>, prog
         context_length: context_length.or(e.ctx),
         tokenizer: m.tokenizer.clone(),
         kv_cache: e.kv_cache.into(),
+        memory_budget: e.memory_budget_mib.map(|m| m << 20),
         ..Default::default()
     };
     let bar = progress.then(|| {

@@ -30,7 +30,7 @@ pub use types::{CancelHandle, Completion, FinishReason, GenerateOptions, Timings
 
 use crate::chat::ChatTemplate;
 use crate::error::Result;
-use crate::gpu::{DeviceOptions, Gpu, GpuModel};
+use crate::gpu::{budget, DeviceOptions, Gpu, GpuModel, MemoryPlan};
 use crate::model::{KvCacheType, Model};
 use crate::source::{chat_template_source, load_tokenizer, ModelSource};
 use crate::tokenizer::Tokenizer;
@@ -66,6 +66,11 @@ pub struct EngineOptions {
     pub tokenizer: Option<PathBuf>,
     /// KV-cache element type (f16 halves its memory; f32 is exact).
     pub kv_cache: KvCacheType,
+    /// Device memory the engine may use, in bytes (e.g. from the OS's memory
+    /// class on a phone). `None`: what can be read (system memory for CPU
+    /// adapters; nothing for discrete GPUs). A model that does not fit is
+    /// refused before upload with `Error::InsufficientMemory`.
+    pub memory_budget: Option<u64>,
 }
 
 impl Default for EngineOptions {
@@ -77,6 +82,7 @@ impl Default for EngineOptions {
             prefill_batch: 64,
             tokenizer: None,
             kv_cache: KvCacheType::F32,
+            memory_budget: None,
         }
     }
 }
@@ -186,6 +192,9 @@ impl Engine {
             Backend::Gpu => {
                 let gpu = Arc::new(Gpu::open(&DeviceOptions { adapter: opts.adapter.clone(), ..Default::default() })?);
                 let adapter = format!("{} ({})", gpu.summary.name, gpu.summary.backend);
+                // Before the first byte is uploaded: refuse what cannot fit.
+                let plan = MemoryPlan::new(&model, ctx, opts.prefill_batch.max(1), opts.kv_cache);
+                plan.check(gpu.max_binding, opts.memory_budget.or_else(|| budget::readable_budget(&gpu)))?;
                 let m = GpuModel::upload_with_progress(gpu, &model, &mut |f| {
                     progress(LoadProgress { stage: "uploading", fraction: 0.05 + 0.95 * f });
                 })?;

@@ -1,5 +1,6 @@
 //! The wgpu device and buffer helpers shared by the kernels and the engine.
 
+pub mod budget;
 mod device;
 mod forward;
 mod health;
@@ -9,6 +10,7 @@ mod record;
 pub mod state;
 pub mod weights;
 
+pub use budget::MemoryPlan;
 pub use device::{list_adapters, AdapterSummary, DeviceOptions, Gpu};
 pub use model::GpuModel;
 pub use profile::KernelTime;

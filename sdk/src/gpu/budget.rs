@@ -1,0 +1,166 @@
+//! Device memory a model needs, estimated before anything is uploaded: a
+//! model that cannot fit is refused with advice (a shorter context, an f16 KV
+//! cache, a smaller quantization) instead of failing half-way through the
+//! upload with the device already full.
+//!
+//! The budget is the app's own figure where it gives one
+//! ([`EngineOptions::memory_budget`](crate::EngineOptions)), else what can be
+//! read: CPU adapters (lavapipe, SwiftShader) and the CPU backend allocate
+//! from system memory, so Linux's `MemAvailable` bounds them. wgpu does not
+//! report a discrete GPU's free memory; there only the per-buffer limits are
+//! checked up front, and an allocation that still fails is a typed
+//! `GpuOutOfMemory` from the error scopes around every upload.
+
+use super::weights::GpuType;
+use super::Gpu;
+use crate::error::{Error, Result};
+use crate::model::{KvCacheType, Model};
+use crate::tensor::TensorRef;
+
+/// Bytes of device memory one engine with one session needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MemoryPlan {
+    /// Weights in the GPU layout (after any type conversion).
+    pub weights: u64,
+    /// One session's KV cache at `context` positions.
+    pub kv_cache: u64,
+    /// Activations, logits and attention scratch of one session.
+    pub scratch: u64,
+    /// Positions per session.
+    pub context: usize,
+    /// KV-cache bytes per position (all layers, keys and values).
+    kv_per_position: u64,
+    /// KV-cache bytes per position of one layer's keys (one buffer).
+    kv_layer_per_position: u64,
+    /// Scratch bytes that grow with the context (attention partials and stats).
+    scratch_per_position: u64,
+}
+
+/// Bytes of a matrix uploaded by `GpuMatrix::upload`.
+fn matrix_bytes(t: &TensorRef) -> u64 {
+    let (rows, cols) = (t.rows() as u64, t.row_len());
+    let row_bytes = GpuType::for_file_type(t.dtype, cols).row_words(cols) as u64 * 4;
+    (rows * row_bytes).max(4)
+}
+
+impl MemoryPlan {
+    /// The plan for `model` with sessions of `context` positions, prefill
+    /// batches of `batch` tokens and a `kv` cache.
+    pub fn new(model: &Model, context: usize, batch: usize, kv: KvCacheType) -> Self {
+        let (w, c) = (&model.weights, &model.config);
+        let mut weights = matrix_bytes(&w.token_embd) + if w.tied_embeddings { 0 } else { matrix_bytes(&w.output) };
+        for l in &w.layers {
+            weights +=
+                [&l.wq, &l.wk, &l.wv, &l.wo, &l.w_gate, &l.w_up, &l.w_down].into_iter().map(matrix_bytes).sum::<u64>();
+            weights += 4 * (l.attn_norm.len() + l.ffn_norm.len()) as u64;
+            weights += [&l.bq, &l.bk, &l.bv].iter().map(|b| b.as_ref().map_or(0, |b| 4 * b.len() as u64)).sum::<u64>();
+        }
+        let kv_layer_per_position = (c.kv_dim() * kv.bytes()) as u64;
+        let kv_per_position = 2 * c.n_layers as u64 * kv_layer_per_position;
+        let batch = batch.clamp(1, context.max(1)) as u64;
+        let (dim, q, kvd, ffn, vocab) =
+            (c.dim as u64, c.q_dim() as u64, c.kv_dim() as u64, c.ffn_dim as u64, c.vocab_size as u64);
+        // The session's activations (state.rs): x, xb, q, att, k, v, gate, up
+        // per batch token, the logits and as many all-position logit rows as
+        // one batch; attention partials and prefill statistics per position.
+        let per_token = 2 * dim + 2 * q + 2 * kvd + 2 * ffn + vocab;
+        let scratch = 4 * (batch * per_token + vocab) + 4096;
+        // Decode partials (head_dim + 2 values per head per chunk of at least
+        // 64 keys) and prefill statistics (2 values per head).
+        let scratch_per_position = 4 * c.n_heads as u64 * (2 + (c.head_dim as u64 + 2).div_ceil(64));
+        MemoryPlan {
+            weights,
+            kv_cache: kv_per_position * context as u64,
+            scratch: scratch + scratch_per_position * context as u64,
+            context,
+            kv_per_position,
+            kv_layer_per_position,
+            scratch_per_position,
+        }
+    }
+
+    /// Everything together.
+    pub fn total(&self) -> u64 {
+        self.weights + self.kv_cache + self.scratch
+    }
+
+    /// The longest context whose plan fits `budget` bytes (0: none does).
+    pub fn max_context(&self, budget: u64) -> usize {
+        let fixed = self.weights + self.scratch - self.scratch_per_position * self.context as u64;
+        let per_position = self.kv_per_position + self.scratch_per_position;
+        (budget.saturating_sub(fixed) / per_position.max(1)) as usize
+    }
+
+    /// Refuse a plan that cannot fit: one layer's cache over the largest
+    /// binding `max_binding`, or the total over `budget` (when known).
+    pub fn check(&self, max_binding: u64, budget: Option<u64>) -> Result<()> {
+        let layer_cache = self.kv_layer_per_position * self.context as u64;
+        if layer_cache > max_binding {
+            let fits = max_binding / self.kv_layer_per_position.max(1);
+            return Err(Error::InsufficientMemory {
+                needed: layer_cache,
+                available: max_binding,
+                advice: format!(
+                    "one layer's KV cache for {} positions exceeds the adapter's largest buffer binding; \
+                     a context of at most {fits} positions fits, or an f16 KV cache",
+                    self.context
+                ),
+            });
+        }
+        match budget {
+            Some(budget) if self.total() > budget => {
+                Err(Error::InsufficientMemory { needed: self.total(), available: budget, advice: self.advice(budget) })
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn advice(&self, budget: u64) -> String {
+        let parts = format!(
+            "weights {}, KV cache {} for {} positions, scratch {}",
+            human(self.weights),
+            human(self.kv_cache),
+            self.context,
+            human(self.scratch)
+        );
+        let fits = self.max_context(budget);
+        let smaller = "a smaller quantization (Q4_0 is about a quarter of F16) or a smaller model";
+        if fits == 0 {
+            format!("{parts}; the weights alone leave no room: use {smaller}")
+        } else if fits < MIN_USEFUL_CONTEXT {
+            format!("{parts}; only a context of at most {fits} positions fits; {smaller} leaves more room")
+        } else {
+            format!("{parts}; a context of at most {fits} positions fits (or an f16 KV cache, half the cache)")
+        }
+    }
+}
+
+/// Bytes as MiB, or KiB below 10 MiB.
+fn human(bytes: u64) -> String {
+    if bytes < 10 << 20 {
+        format!("{} KiB", bytes.div_ceil(1 << 10))
+    } else {
+        format!("{} MiB", bytes.div_ceil(1 << 20))
+    }
+}
+
+/// Below this a context is of little use for chat; advise a smaller model too.
+const MIN_USEFUL_CONTEXT: usize = 256;
+
+/// The device memory that can be read for `gpu`: system memory available
+/// (Linux `MemAvailable`) when the adapter is a CPU driver; `None` for GPUs,
+/// whose free memory wgpu does not report.
+pub fn readable_budget(gpu: &Gpu) -> Option<u64> {
+    if gpu.is_cpu_adapter() {
+        system_memory_available()
+    } else {
+        None
+    }
+}
+
+/// Linux's estimate of memory available without swapping (`/proc/meminfo`).
+pub fn system_memory_available() -> Option<u64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    line.split_whitespace().nth(1)?.parse::<u64>().ok().map(|kb| kb * 1024)
+}
