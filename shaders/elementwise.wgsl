@@ -4,6 +4,8 @@
 //   OP 2: bias add (broadcast)    a[i] += b[i % WIDTH]
 //   OP 3: store at position       a[step.pos * WIDTH + i] = b[i]  (K/V rows into
 //         the cache, so a decode step needs no copy outside the compute pass)
+//   OP 4: SwiGLU of pairs         a[i] = silu(b[2i]) * b[2i + 1]  (b = the prefill
+//         product of an interleaved gate/up matrix, 2 · WIDTH values per row)
 
 override OP: u32;
 override WIDTH: u32;
@@ -28,6 +30,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
         }
         case 2u: {
             a[i] = a[i] + b[i % WIDTH];
+        }
+        case 4u: {
+            let g = b[2u * i];
+            a[i] = g / (1.0 + exp(-g)) * b[2u * i + 1u];
         }
         default: {
             a[step.pos * WIDTH + i] = b[i];

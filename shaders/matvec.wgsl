@@ -14,12 +14,18 @@
 //   the same time, which the CPU driver turns into one scalar load instead of
 //   a gather, and no reduction is needed.
 
+// PAIRS (gate and up in one matrix, rows interleaved at upload): output row
+// i of the chunk is silu(W[2i] · x) * (W[2i+1] · x), SwiGLU applied in
+// registers, written at ROW_OFFSET / 2 + i. One dispatch instead of three
+// (gate, up, SwiGLU), and x is read once for both.
+
 override N: u32;           // row length (elements)
 override ROW_WORDS: u32;   // words per row in the GPU layout
 override ROWS: u32;        // rows in this binding's chunk
 override ROW_OFFSET: u32;  // index of the chunk's first row
-override RPW: u32 = 1u;    // rows (LANE_ROWS: passes of WG rows) per workgroup
+override RPW: u32 = 1u;    // output rows (LANE_ROWS: passes of WG rows) per workgroup
 override LANE_ROWS: bool = false;
+override PAIRS: bool = false;
 
 @group(0) @binding(0) var<uniform> step: Step;
 // w (binding 1), the weight rows, is declared by the dtype_*.wgsl snippet.
@@ -27,21 +33,50 @@ override LANE_ROWS: bool = false;
 // activations) or x_scalar.wgsl (F32/F16 rows of any length).
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
 
+// Output rows of the chunk, and where the first is written.
+fn out_rows() -> u32 {
+    return select(ROWS, ROWS / 2u, PAIRS);
+}
+
+fn out_offset() -> u32 {
+    return select(ROW_OFFSET, ROW_OFFSET / 2u, PAIRS);
+}
+
+// The first weight row of output row r.
+fn weight_row(r: u32) -> u32 {
+    return select(r, 2u * r, PAIRS);
+}
+
+// An output value from the dot products of its weight row(s): the first
+// (gate) and, with PAIRS, the second (up).
+fn finish(a: f32, b: f32) -> f32 {
+    if (PAIRS) {
+        return a / (1.0 + exp(-a)) * b;
+    }
+    return a;
+}
+
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
     let xrow = (step.tokens - 1u) * N;
     let units = (N + UNIT - 1u) / UNIT;
+    let second = select(0u, ROW_WORDS, PAIRS);   // word offset of the pair's second row
     if (LANE_ROWS) {
         let first = (wid.x + wid.y * nwg.x) * RPW * WG;
         for (var k = 0u; k < RPW; k++) {
             let r = first + k * WG + lid;
-            if (r < ROWS) {
-                var acc = 0.0;
+            if (r < out_rows()) {
+                let row = weight_row(r) * ROW_WORDS;
+                var a = 0.0;
+                var b = 0.0;
                 for (var u = 0u; u < units; u++) {
-                    acc += unit_dot(r * ROW_WORDS, u, xrow);
+                    a += unit_dot(row, u, xrow);
+                    if (PAIRS) {
+                        b += unit_dot(row + second, u, xrow);
+                    }
                 }
-                out[ROW_OFFSET + r] = acc;
+                out[out_offset() + r] = finish(a, b);
             }
         }
         return;
@@ -49,16 +84,25 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     let first = (wid.x + wid.y * nwg.x) * RPW;
     for (var k = 0u; k < RPW; k++) {
         let r = first + k;
-        if (r >= ROWS) {
+        if (r >= out_rows()) {
             break;   // uniform across the workgroup
         }
-        var acc = 0.0;
+        let row = weight_row(r) * ROW_WORDS;
+        var a = 0.0;
+        var b = 0.0;
         for (var u = lid; u < units; u += WG) {
-            acc += unit_dot(r * ROW_WORDS, u, xrow);
+            a += unit_dot(row, u, xrow);
+            if (PAIRS) {
+                b += unit_dot(row + second, u, xrow);
+            }
         }
-        let total = wg_sum(acc, lid);
+        let ta = wg_sum(a, lid);
+        var tb = 0.0;
+        if (PAIRS) {
+            tb = wg_sum(b, lid);
+        }
         if (lid == 0u) {
-            out[ROW_OFFSET + r] = total;
+            out[out_offset() + r] = finish(ta, tb);
         }
     }
 }

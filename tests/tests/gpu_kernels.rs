@@ -35,12 +35,16 @@ fn rmsnorm_matches_cpu() {
 #[test]
 fn elementwise_ops_match_cpu() {
     for gpu in default_and_plain_gpus() {
-        for op in [Op::Add, Op::SwiGlu, Op::BiasAdd, Op::StoreAtPos] {
+        for op in [Op::Add, Op::SwiGlu, Op::BiasAdd, Op::StoreAtPos, Op::SwiGluPairs] {
             for (width, tokens) in [(1usize, 1usize), (63, 1), (65, 3), (1000, 2), (70_001, 1)] {
                 let pos = 2;
                 // `a` is a cache of pos + tokens + 1 rows for StoreAtPos, else tokens rows.
                 let a_rows = if op == Op::StoreAtPos { pos + tokens + 1 } else { tokens };
-                let b_len = if op == Op::BiasAdd { width } else { width * tokens };
+                let b_len = match op {
+                    Op::BiasAdd => width,
+                    Op::SwiGluPairs => 2 * width * tokens,
+                    _ => width * tokens,
+                };
                 let (a, b) = (random_f32(width * a_rows, 1), random_f32(b_len, 2));
                 let k = Elementwise::new(&gpu, op, width).unwrap();
                 let (ba, bb) = (gpu.buffer_init("a", &f32_bytes(&a)), gpu.buffer_init("b", &f32_bytes(&b)));

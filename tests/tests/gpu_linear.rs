@@ -109,6 +109,33 @@ fn matvec_matmul_and_embed_match_cpu_for_every_type() {
 }
 
 #[test]
+fn swiglu_matvec_of_interleaved_gate_and_up_matches_cpu_for_every_type() {
+    for gpu in gpus() {
+        for ty in GpuType::ALL.map(GpuType::ggml) {
+            for (i, (rows, cols)) in shapes(ty).into_iter().enumerate() {
+                let what = format!("{ty} 2×{rows}x{cols} on {} (binding {})", gpu.summary.name, gpu.max_binding);
+                let (gate, up) =
+                    (random_tensor(ty, rows, cols, 10 + i as u64), random_tensor(ty, rows, cols, 20 + i as u64));
+                let m = GpuMatrix::upload_interleaved(&gpu, "gate_up", &gate, &up).unwrap();
+                assert!(m.chunks.iter().all(|c| c.rows % 2 == 0), "{what}: a chunk splits a pair");
+                let x = random_f32(cols * 2, 300 + i as u64);
+                let step = gpu.uniform("step", &Step { tokens: 2, ..Default::default() });
+                let (bx, bo) = (gpu.buffer_init("x", &f32_bytes(&x)), gpu.buffer("out", (rows * 4) as u64));
+                let (g, u) = (reference(&gate, &x[cols..], 1), reference(&up, &x[cols..], 1));
+                let want: Vec<f32> = g.iter().zip(&u).map(|(g, u)| g / (1.0 + (-g).exp()) * u).collect();
+                let wg = reduce_workgroup(&gpu, Variant::of(&gpu));
+                for (lane_rows, rpw) in [(false, 1), (false, 3), (true, 1), (true, 2)] {
+                    let layout = Layout { lane_rows, rpw, wg };
+                    let mv = MatVec::swiglu_with_layout(&gpu, &m, &step, &bx, &bo, layout).unwrap();
+                    submit(&gpu, |p| mv.dispatch(p));
+                    assert_close(&gpu.read_f32(&bo, rows).unwrap(), &want, &format!("swiglu {what} {layout:?}"));
+                }
+            }
+        }
+    }
+}
+
+#[test]
 fn split_bindings_are_used_when_the_limit_is_low() {
     let Some(gpu) = test_gpu_with(&DeviceOptions { max_binding_override: Some(4096), ..Default::default() }) else {
         return;

@@ -4,6 +4,7 @@ use super::weights::GpuMatrix;
 use super::Gpu;
 use crate::error::Result;
 use crate::model::{Model, ModelConfig};
+use crate::tensor::TensorRef;
 use std::sync::Arc;
 
 /// One transformer block on the GPU. Matrices are `[rows × cols]`.
@@ -23,12 +24,41 @@ pub struct GpuLayer {
     pub wo: GpuMatrix,
     /// [dim]
     pub ffn_norm: wgpu::Buffer,
-    /// [ffn_dim × dim]
-    pub w_gate: GpuMatrix,
-    /// [ffn_dim × dim]
-    pub w_up: GpuMatrix,
+    /// Gate and up projections.
+    pub gate_up: GateUp,
     /// [dim × ffn_dim]
     pub w_down: GpuMatrix,
+}
+
+/// The FFN's gate and up projections on the GPU.
+#[derive(Debug)]
+pub enum GateUp {
+    /// [2·ffn_dim × dim], rows interleaved (gate row i, then up row i): a
+    /// decode step runs gate, up and SwiGLU as one matvec. Used whenever the
+    /// two share a type.
+    Interleaved(GpuMatrix),
+    /// [ffn_dim × dim] each: files that quantize gate and up differently.
+    Split { gate: GpuMatrix, up: GpuMatrix },
+}
+
+impl GateUp {
+    /// Upload layer `i`'s gate and up.
+    fn upload(gpu: &Gpu, i: usize, gate: &TensorRef, up: &TensorRef) -> Result<Self> {
+        if gate.dtype == up.dtype {
+            let name = format!("blk.{i}.ffn_gate_up");
+            Ok(GateUp::Interleaved(GpuMatrix::upload_interleaved(gpu, &name, gate, up)?))
+        } else {
+            Ok(GateUp::Split { gate: GpuMatrix::upload(gpu, gate)?, up: GpuMatrix::upload(gpu, up)? })
+        }
+    }
+
+    /// The matrices (one or two).
+    pub fn matrices(&self) -> Vec<&GpuMatrix> {
+        match self {
+            GateUp::Interleaved(m) => vec![m],
+            GateUp::Split { gate, up } => vec![gate, up],
+        }
+    }
 }
 
 /// A model whose weights live on the GPU.
@@ -93,8 +123,7 @@ impl GpuModel {
                 bias,
                 wo: GpuMatrix::upload(g, &l.wo)?,
                 ffn_norm: g.buffer_init(&format!("blk.{i}.ffn_norm"), &f32_bytes(&l.ffn_norm)),
-                w_gate: GpuMatrix::upload(g, &l.w_gate)?,
-                w_up: GpuMatrix::upload(g, &l.w_up)?,
+                gate_up: GateUp::upload(g, i, &l.w_gate, &l.w_up)?,
                 w_down: GpuMatrix::upload(g, &l.w_down)?,
             });
             progress((i + 1) as f32 / (w.layers.len() + 1) as f32);
@@ -123,7 +152,8 @@ impl GpuModel {
         let m = |m: &GpuMatrix| m.chunks.iter().map(|c| c.buffer.size()).sum::<u64>();
         let mut total = m(&self.token_embd) + self.output.as_ref().map_or(0, m);
         for l in &self.layers {
-            total += [&l.wq, &l.wk, &l.wv, &l.wo, &l.w_gate, &l.w_up, &l.w_down].into_iter().map(m).sum::<u64>();
+            total +=
+                [&l.wq, &l.wk, &l.wv, &l.wo, &l.w_down].into_iter().chain(l.gate_up.matrices()).map(m).sum::<u64>();
             total += l.attn_norm.size() + l.ffn_norm.size();
             total += l.bias.as_ref().map_or(0, |b| b.iter().map(wgpu::Buffer::size).sum());
         }

@@ -5,7 +5,7 @@
 
 use super::forward::Tail;
 use super::model::GpuModel;
-use super::state::{GpuState, Linear};
+use super::state::{FfnIn, GpuState, Linear};
 use crate::kernels::Step;
 
 /// Where the kernels of a forward call are recorded.
@@ -76,9 +76,21 @@ impl GpuModel {
             r.kernel("o", &mut |p| l.o.dispatch(p, n));
             r.kernel("residual", &mut |p| l.residual_attn.kernel.dispatch(p, &l.residual_attn.bg, n * dim));
             r.kernel("rmsnorm", &mut |p| st.norm.dispatch(p, &l.ffn_norm, n));
-            r.kernel("gate", &mut |p| l.gate.dispatch(p, n));
-            r.kernel("up", &mut |p| l.up.dispatch(p, n));
-            r.kernel("swiglu", &mut |p| l.swiglu.kernel.dispatch(p, &l.swiglu.bg, n * ffn));
+            match &l.gate_up {
+                FfnIn::Fused { mv, mm, pairs } => r.kernel("gate+up+swiglu", &mut |p| {
+                    if n == 1 {
+                        mv.dispatch(p);
+                    } else {
+                        mm.dispatch(p, n);
+                        pairs.kernel.dispatch(p, &pairs.bg, n * ffn);
+                    }
+                }),
+                FfnIn::Split { gate, up, swiglu } => {
+                    r.kernel("gate", &mut |p| gate.dispatch(p, n));
+                    r.kernel("up", &mut |p| up.dispatch(p, n));
+                    r.kernel("swiglu", &mut |p| swiglu.kernel.dispatch(p, &swiglu.bg, n * ffn));
+                }
+            }
             r.kernel("down", &mut |p| l.down.dispatch(p, n));
             r.kernel("residual", &mut |p| l.residual_ffn.kernel.dispatch(p, &l.residual_ffn.bg, n * dim));
         }

@@ -1,7 +1,7 @@
 //! Per-session GPU state: KV cache, activations and every bind group of a
 //! forward call, created once when the session starts and reused each step.
 
-use super::model::GpuModel;
+use super::model::{GateUp, GpuModel};
 use super::Gpu;
 use crate::error::{Error, Result};
 use crate::kernels::argmax::{Argmax, SelectBinding, TopK};
@@ -20,6 +20,16 @@ use crate::model::KvCacheType;
 pub(crate) struct Linear {
     pub mv: MatVec,
     pub mm: MatMul,
+}
+
+/// Gate, up and SwiGLU, leaving the FFN activation that down reads.
+#[derive(Debug)]
+pub(crate) enum FfnIn {
+    /// An interleaved gate/up matrix: decode is one SwiGLU matvec; prefill
+    /// is the product into the pair scratch, then SwiGLU of the pairs.
+    Fused { mv: MatVec, mm: MatMul, pairs: Bound<Elementwise> },
+    /// Separate matrices (gate and up of different types).
+    Split { gate: Linear, up: Linear, swiglu: Bound<Elementwise> },
 }
 
 /// A pipeline with its bind group.
@@ -45,9 +55,7 @@ pub(crate) struct LayerKernels {
     pub o: Linear,
     pub residual_attn: Bound<Elementwise>,
     pub ffn_norm: wgpu::BindGroup,
-    pub gate: Linear,
-    pub up: Linear,
-    pub swiglu: Bound<Elementwise>,
+    pub gate_up: FfnIn,
     pub down: Linear,
     pub residual_ffn: Bound<Elementwise>,
 }
@@ -158,7 +166,8 @@ impl GpuModel {
             f("v", max_batch * kv_dim),
             f("att", max_batch * q_dim),
         );
-        let (gate, up) = (f("gate", max_batch * ffn), f("up", max_batch * ffn));
+        // `up` doubles as the scratch of a fused gate/up product (two values per row).
+        let (gate, up) = (f("gate", max_batch * ffn), f("up", max_batch * 2 * ffn));
         let logits = f("logits", vocab);
         // All-position logits only as many rows as fit one binding.
         let all_rows = (gpu.max_binding / (vocab as u64 * 4)).clamp(1, max_batch as u64) as usize;
@@ -201,9 +210,18 @@ impl GpuModel {
                 o: linear(gpu, &l.wo, &step, &att, &xb)?,
                 residual_attn: elementwise(gpu, Op::Add, dim, &step, &x, &xb)?,
                 ffn_norm: norm.bind(gpu, &x, &l.ffn_norm, &xb),
-                gate: linear(gpu, &l.w_gate, &step, &xb, &gate)?,
-                up: linear(gpu, &l.w_up, &step, &xb, &up)?,
-                swiglu: elementwise(gpu, Op::SwiGlu, ffn, &step, &gate, &up)?,
+                gate_up: match &l.gate_up {
+                    GateUp::Interleaved(m) => FfnIn::Fused {
+                        mv: MatVec::swiglu(gpu, m, &step, &xb, &gate)?,
+                        mm: MatMul::new(gpu, m, &step, &xb, &up)?,
+                        pairs: elementwise(gpu, Op::SwiGluPairs, ffn, &step, &gate, &up)?,
+                    },
+                    GateUp::Split { gate: wg, up: wu } => FfnIn::Split {
+                        gate: linear(gpu, wg, &step, &xb, &gate)?,
+                        up: linear(gpu, wu, &step, &xb, &up)?,
+                        swiglu: elementwise(gpu, Op::SwiGlu, ffn, &step, &gate, &up)?,
+                    },
+                },
                 down: linear(gpu, &l.w_down, &step, &gate, &xb)?,
                 residual_ffn: elementwise(gpu, Op::Add, dim, &step, &x, &xb)?,
             });

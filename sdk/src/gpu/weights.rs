@@ -152,41 +152,67 @@ pub struct GpuMatrix {
 impl GpuMatrix {
     /// Upload a 2-D tensor (`dims = [cols, rows]`), converting its type if needed.
     pub fn upload(gpu: &Gpu, t: &TensorRef) -> Result<Self> {
-        let (rows, cols) = (t.rows(), t.row_len());
-        let ty = GpuType::for_file_type(t.dtype, cols);
-        if ty.ggml() != t.dtype {
-            tracing::info!("{}: {} has no GPU kernel; converting to {:?} at load", t.name, t.dtype, ty);
+        Self::upload_rows(gpu, &t.name, &[t])
+    }
+
+    /// Upload two tensors of one shape and type as one matrix with their rows
+    /// interleaved (row 2i is `a`'s row i, row 2i + 1 is `b`'s): gate and up,
+    /// so one matvec computes both and applies SwiGLU (`matvec.wgsl`, PAIRS).
+    /// Chunks hold whole pairs.
+    pub fn upload_interleaved(gpu: &Gpu, name: &str, a: &TensorRef, b: &TensorRef) -> Result<Self> {
+        if a.dtype != b.dtype || a.rows() != b.rows() || a.row_len() != b.row_len() {
+            return Err(Error::Gpu {
+                reason: format!("{} and {} differ in type or shape; cannot interleave", a.name, b.name),
+            });
+        }
+        Self::upload_rows(gpu, name, &[a, b])
+    }
+
+    /// Rows of `parts` (one tensor, or two interleaved) in the GPU layout.
+    fn upload_rows(gpu: &Gpu, name: &str, parts: &[&TensorRef]) -> Result<Self> {
+        let Some(first) = parts.first() else {
+            return Err(Error::Gpu { reason: format!("{name}: no tensor to upload") });
+        };
+        let stride = parts.len();
+        let (rows, cols) = (first.rows() * stride, first.row_len());
+        let ty = GpuType::for_file_type(first.dtype, cols);
+        if ty.ggml() != first.dtype {
+            tracing::info!("{name}: {} has no GPU kernel; converting to {:?} at load", first.dtype, ty);
         }
         let row_words = ty.row_words(cols);
         let row_bytes = (row_words * 4) as u64;
-        let per_chunk = (gpu.max_binding / row_bytes.max(1)).max(1) as usize;
-        if row_bytes > gpu.max_binding {
+        if row_bytes * stride as u64 > gpu.max_binding {
             return Err(Error::Gpu {
-                reason: format!("a row of {} ({row_bytes} bytes) exceeds the binding limit", t.name),
+                reason: format!("{stride} row(s) of {name} ({row_bytes} bytes each) exceed the binding limit"),
             });
         }
+        // Whole groups of `stride` rows per chunk, so pairs never straddle one.
+        let per_chunk = ((gpu.max_binding / row_bytes.max(1)) as usize / stride * stride).max(stride);
+        // Row r of the matrix is row r / stride of part r % stride.
+        let source = |r: usize| (parts[r % stride], r / stride);
         let mut chunks = Vec::new();
         let mut scratch = Vec::new();
-        let mut row_f32 = vec![0f32; if ty.ggml() == t.dtype { 0 } else { cols }];
+        let mut row_f32 = vec![0f32; if ty.ggml() == first.dtype { 0 } else { cols }];
         for row_offset in (0..rows).step_by(per_chunk) {
             let n = per_chunk.min(rows - row_offset);
             let buffer = gpu.device.create_buffer(&wgpu::BufferDescriptor {
-                label: Some(&t.name),
+                label: Some(name),
                 size: (n as u64 * row_bytes).max(4),
                 usage: super::STORAGE,
                 mapped_at_creation: true,
             });
             {
-                let gpu_err = |e: String| Error::Gpu { reason: format!("uploading {}: {e}", t.name) };
+                let gpu_err = |e: String| Error::Gpu { reason: format!("uploading {name}: {e}") };
                 let mut view = buffer.slice(..).get_mapped_range_mut().map_err(|e| gpu_err(e.to_string()))?;
                 // Mapped views are write-only: repack a batch of rows (≤ 1 MiB)
                 // on the host, then copy it in.
                 let batch_rows = (1 << 18) / row_words.max(1) + 1;
                 let mut batch = vec![0u32; batch_rows.min(n) * row_words];
-                for first in (0..n).step_by(batch_rows) {
-                    let count = batch_rows.min(n - first);
+                for first_row in (0..n).step_by(batch_rows) {
+                    let count = batch_rows.min(n - first_row);
                     for (i, dst) in batch[..count * row_words].chunks_exact_mut(row_words).enumerate() {
-                        let src = t.row_bytes_of(row_offset + first + i);
+                        let (t, r) = source(row_offset + first_row + i);
+                        let src = t.row_bytes_of(r);
                         if ty.ggml() == t.dtype {
                             repack_row(ty, src, dst);
                         } else {
@@ -196,7 +222,7 @@ impl GpuMatrix {
                             repack_row(ty, &scratch, dst);
                         }
                     }
-                    let start = first * row_words * 4;
+                    let start = first_row * row_words * 4;
                     let bytes: &[u8] = bytemuck::cast_slice(&batch[..count * row_words]);
                     view.slice(start..start + bytes.len()).copy_from_slice(bytes);
                 }
@@ -204,6 +230,6 @@ impl GpuMatrix {
             buffer.unmap();
             chunks.push(Chunk { buffer, row_offset, rows: n });
         }
-        Ok(GpuMatrix { name: t.name.clone(), ty, rows, cols, row_words, chunks })
+        Ok(GpuMatrix { name: name.to_owned(), ty, rows, cols, row_words, chunks })
     }
 }

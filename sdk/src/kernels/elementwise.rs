@@ -23,6 +23,8 @@ pub enum Op {
     BiasAdd = 2,
     /// `a[pos * width + i] = b[i]` (rows stored into a cache at `step.pos`)
     StoreAtPos = 3,
+    /// `a[i] = silu(b[2i]) * b[2i + 1]` (gate/up pairs, interleaved rows)
+    SwiGluPairs = 4,
 }
 
 /// An element-wise pipeline.
@@ -66,6 +68,9 @@ pub fn reference(op: Op, a: &[f32], b: &[f32], width: usize, pos: usize) -> Vec<
         Op::SwiGlu => out.iter_mut().zip(b).for_each(|(x, y)| *x = *x / (1.0 + (-*x).exp()) * y),
         Op::BiasAdd => out.iter_mut().enumerate().for_each(|(i, x)| *x += b[i % width]),
         Op::StoreAtPos => out[pos * width..pos * width + b.len()].copy_from_slice(b),
+        Op::SwiGluPairs => {
+            out.iter_mut().zip(b.chunks_exact(2)).for_each(|(x, p)| *x = p[0] / (1.0 + (-p[0]).exp()) * p[1])
+        }
     }
     out
 }

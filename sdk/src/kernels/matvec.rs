@@ -2,7 +2,7 @@
 //! the type's layout (`dtype_*.wgsl`) plus its block dot product (`dot_*.wgsl`).
 
 use super::{bind_chunks, compose, grid, reduce_workgroup, Variant};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::gpu::weights::{GpuMatrix, GpuType};
 use crate::gpu::Gpu;
 
@@ -79,6 +79,8 @@ impl Layout {
 pub struct MatVec {
     parts: Vec<(wgpu::ComputePipeline, wgpu::BindGroup, u32)>,
     layout: Layout,
+    /// SwiGLU over interleaved (gate, up) row pairs: half as many outputs as rows.
+    pairs: bool,
 }
 
 impl MatVec {
@@ -86,7 +88,7 @@ impl MatVec {
     /// `step.tokens` rows is used) and output `out` (≥ rows values).
     pub fn new(gpu: &Gpu, m: &GpuMatrix, step: &wgpu::Buffer, x: &wgpu::Buffer, out: &wgpu::Buffer) -> Result<Self> {
         let layout = Layout::for_matrix(gpu, Variant::of(gpu), m.row_words as u64 * 4, m.rows as u64);
-        Self::with_layout(gpu, m, step, x, out, layout)
+        Self::build(gpu, m, [step, x, out], layout, false)
     }
 
     /// [`MatVec::new`] with an explicit layout (tests cover both on any adapter).
@@ -98,19 +100,57 @@ impl MatVec {
         out: &wgpu::Buffer,
         layout: Layout,
     ) -> Result<Self> {
+        Self::build(gpu, m, [step, x, out], layout, false)
+    }
+
+    /// SwiGLU of a gate/up matrix from [`GpuMatrix::upload_interleaved`]:
+    /// `out[i] = silu(gate_i · x) · (up_i · x)` for `m.rows / 2` outputs.
+    pub fn swiglu(gpu: &Gpu, m: &GpuMatrix, step: &wgpu::Buffer, x: &wgpu::Buffer, out: &wgpu::Buffer) -> Result<Self> {
+        let layout = Layout::for_matrix(gpu, Variant::of(gpu), m.row_words as u64 * 8, m.rows as u64 / 2);
+        Self::build(gpu, m, [step, x, out], layout, true)
+    }
+
+    /// [`MatVec::swiglu`] with an explicit layout.
+    pub fn swiglu_with_layout(
+        gpu: &Gpu,
+        m: &GpuMatrix,
+        step: &wgpu::Buffer,
+        x: &wgpu::Buffer,
+        out: &wgpu::Buffer,
+        layout: Layout,
+    ) -> Result<Self> {
+        Self::build(gpu, m, [step, x, out], layout, true)
+    }
+
+    fn build(
+        gpu: &Gpu,
+        m: &GpuMatrix,
+        [step, x, out]: [&wgpu::Buffer; 3],
+        layout: Layout,
+        pairs: bool,
+    ) -> Result<Self> {
+        if pairs && m.chunks.iter().any(|c| c.rows % 2 != 0 || c.row_offset % 2 != 0) {
+            return Err(Error::Gpu { reason: format!("{}: SwiGLU needs chunks of whole row pairs", m.name) });
+        }
         let src = source(m.ty, Variant::of(gpu));
-        let lane_rows = if layout.lane_rows { 1.0 } else { 0.0 };
-        let extra = [("WG", f64::from(layout.wg)), ("RPW", f64::from(layout.rpw)), ("LANE_ROWS", lane_rows)];
+        let flag = |b: bool| if b { 1.0 } else { 0.0 };
+        let extra = [
+            ("WG", f64::from(layout.wg)),
+            ("RPW", f64::from(layout.rpw)),
+            ("LANE_ROWS", flag(layout.lane_rows)),
+            ("PAIRS", flag(pairs)),
+        ];
         let parts = bind_chunks(gpu, m, "matvec", &src, &extra, |c| {
             vec![step.as_entire_binding(), c.buffer.as_entire_binding(), x.as_entire_binding(), out.as_entire_binding()]
         })?;
-        Ok(MatVec { parts, layout })
+        Ok(MatVec { parts, layout, pairs })
     }
 
     /// Record the product.
     pub fn dispatch(&self, pass: &mut wgpu::ComputePass<'_>) {
         for (p, bg, rows) in &self.parts {
-            let (x, y) = grid(rows.div_ceil(self.layout.rows_per_workgroup()));
+            let outputs = if self.pairs { rows / 2 } else { *rows };
+            let (x, y) = grid(outputs.div_ceil(self.layout.rows_per_workgroup()));
             pass.set_pipeline(p);
             pass.set_bind_group(0, bg, &[]);
             pass.dispatch_workgroups(x, y, 1);
