@@ -74,7 +74,7 @@ fn matvec_matmul_and_embed_match_cpu_for_every_type() {
                 let wg = reduce_workgroup(&gpu, Variant::of(&gpu));
                 for (lane_rows, rpw) in [(false, 1), (false, 3), (true, 1), (true, 2)] {
                     let layout = Layout { lane_rows, rpw, wg };
-                    let mv = MatVec::with_layout(&gpu, &m, &step, &bx, &bo, layout).unwrap();
+                    let mv = MatVec::with_layout(&gpu, &m, [&step, &bx, &bo], layout, false).unwrap();
                     submit(&gpu, |p| mv.dispatch(p));
                     assert_close(&gpu.read_f32(&bo, rows).unwrap(), &want, &format!("matvec {what} {layout:?}"));
                 }
@@ -126,7 +126,7 @@ fn swiglu_matvec_of_interleaved_gate_and_up_matches_cpu_for_every_type() {
                 let wg = reduce_workgroup(&gpu, Variant::of(&gpu));
                 for (lane_rows, rpw) in [(false, 1), (false, 3), (true, 1), (true, 2)] {
                     let layout = Layout { lane_rows, rpw, wg };
-                    let mv = MatVec::swiglu_with_layout(&gpu, &m, &step, &bx, &bo, layout).unwrap();
+                    let mv = MatVec::with_layout(&gpu, &m, [&step, &bx, &bo], layout, true).unwrap();
                     submit(&gpu, |p| mv.dispatch(p));
                     assert_close(&gpu.read_f32(&bo, rows).unwrap(), &want, &format!("swiglu {what} {layout:?}"));
                 }

@@ -105,7 +105,7 @@ pub fn run(gpu: &Gpu, shape: &SynthShape, tokens: usize, roof: &Roofline) -> Res
             for (kernel, layout) in
                 [("matvec", default), (if other.lane_rows { "matvec:rows" } else { "matvec:coop" }, other)]
             {
-                let mv = MatVec::with_layout(gpu, &m, &one, &x, &y, layout)?;
+                let mv = MatVec::with_layout(gpu, &m, [&one, &x, &y], layout, false)?;
                 let (s, cpu) = time_gpu_with_cpu(gpu, &|enc| in_pass(enc, |p| mv.dispatch(p)))?;
                 let gbps = bytes / s / 1e9;
                 out.push(KernelResult {

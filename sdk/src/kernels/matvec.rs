@@ -91,34 +91,22 @@ impl MatVec {
         Self::build(gpu, m, [step, x, out], layout, false)
     }
 
-    /// [`MatVec::new`] with an explicit layout (tests cover both on any adapter).
+    /// [`MatVec::new`] (`swiglu` false) or [`MatVec::swiglu`] (true) with an
+    /// explicit layout: tests cover every layout on any adapter.
     pub fn with_layout(
         gpu: &Gpu,
         m: &GpuMatrix,
-        step: &wgpu::Buffer,
-        x: &wgpu::Buffer,
-        out: &wgpu::Buffer,
+        [step, x, out]: [&wgpu::Buffer; 3],
         layout: Layout,
+        swiglu: bool,
     ) -> Result<Self> {
-        Self::build(gpu, m, [step, x, out], layout, false)
+        Self::build(gpu, m, [step, x, out], layout, swiglu)
     }
 
     /// SwiGLU of a gate/up matrix from [`GpuMatrix::upload_interleaved`]:
     /// `out[i] = silu(gate_i · x) · (up_i · x)` for `m.rows / 2` outputs.
     pub fn swiglu(gpu: &Gpu, m: &GpuMatrix, step: &wgpu::Buffer, x: &wgpu::Buffer, out: &wgpu::Buffer) -> Result<Self> {
         let layout = Layout::for_matrix(gpu, Variant::of(gpu), m.row_words as u64 * 8, m.rows as u64 / 2);
-        Self::build(gpu, m, [step, x, out], layout, true)
-    }
-
-    /// [`MatVec::swiglu`] with an explicit layout.
-    pub fn swiglu_with_layout(
-        gpu: &Gpu,
-        m: &GpuMatrix,
-        step: &wgpu::Buffer,
-        x: &wgpu::Buffer,
-        out: &wgpu::Buffer,
-        layout: Layout,
-    ) -> Result<Self> {
         Self::build(gpu, m, [step, x, out], layout, true)
     }
 
