@@ -1,6 +1,6 @@
 // Register-tiled matrix-matrix product for prefill: for T tokens (rows of x,
 // stride N)
-//   out[t * OUT_STRIDE + ROW_OFFSET + r] = W[r] · x[t]
+//   out[t * OUT_STRIDE + OUT_BASE + ROW_OFFSET + r] = W[r] · x[t]
 // Each invocation computes a block of 8 rows × 8 tokens in registers: per
 // group of 4 elements it dequantizes 8 weight vec4s once and uses each for 8
 // tokens (x arranged as two mat4x4 whose columns are tokens, so `w * X` gives
@@ -15,6 +15,7 @@ override ROW_WORDS: u32;   // words per row in the GPU layout
 override ROWS: u32;        // rows in this binding's chunk
 override ROW_OFFSET: u32;  // index of the chunk's first row
 override OUT_STRIDE: u32;  // output row stride (the full output width)
+override OUT_BASE: u32 = 0u; // where row 0 goes within an output row
 override WG: u32 = 64u;    // lanes per workgroup
 
 const TR: u32 = 8u;        // rows per invocation
@@ -32,7 +33,7 @@ fn store(row: u32, t0: u32, acc: vec4<f32>, k: u32) {
     for (var j = 0u; j < 4u; j++) {
         let t = t0 + 4u * k + j;
         if (t < step.tokens) {
-            out[t * OUT_STRIDE + ROW_OFFSET + row] = acc[j];
+            out[t * OUT_STRIDE + OUT_BASE + ROW_OFFSET + row] = acc[j];
         }
     }
 }

@@ -1,4 +1,4 @@
-// Matrix-vector product for decode: out[ROW_OFFSET + r] = W[r] · x[last],
+// Matrix-vector product for decode: out[OUT_BASE + ROW_OFFSET + r] = W[r] · x[last],
 // where x[last] is the last of the call's step.tokens rows (the only token
 // of a decode step; the last prompt token when the output projection follows
 // a prefill). W is one binding's chunk of whole rows in the GPU layout of its
@@ -26,6 +26,7 @@ override ROW_OFFSET: u32;  // index of the chunk's first row
 override RPW: u32 = 1u;    // output rows (LANE_ROWS: passes of WG rows) per workgroup
 override LANE_ROWS: bool = false;
 override PAIRS: bool = false;
+override OUT_BASE: u32 = 0u; // where output row 0 goes (Q, K, V into one row)
 
 @group(0) @binding(0) var<uniform> step: Step;
 // w (binding 1), the weight rows, is declared by the dtype_*.wgsl snippet.
@@ -39,7 +40,7 @@ fn out_rows() -> u32 {
 }
 
 fn out_offset() -> u32 {
-    return select(ROW_OFFSET, ROW_OFFSET / 2u, PAIRS);
+    return OUT_BASE + select(ROW_OFFSET, ROW_OFFSET / 2u, PAIRS);
 }
 
 // The first weight row of output row r.

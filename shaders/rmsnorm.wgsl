@@ -1,9 +1,16 @@
 // RMSNorm: out[r] = x[r] / sqrt(mean(x[r]^2) + EPS) * weight, one workgroup per row.
+//
+// ADD folds the residual add that precedes every norm but the first into the
+// same pass: x[r] += out[r] (the block's output, which `out` holds on entry),
+// then out[r] = norm(x[r]). One dispatch instead of two, and x is read once.
+// Each invocation reads and writes only its own elements (both loops stride
+// the row the same way), so reading `out` before overwriting it is safe.
 
 override N: u32;        // row length
 override EPS: f32;      // epsilon from the model's metadata
+override ADD: bool = false;
 
-@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(0) var<storage, read_write> x: array<f32>;
 @group(0) @binding(1) var<storage, read> weight: array<f32>;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
 
@@ -12,7 +19,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     let base = wid.x * N;
     var ss = 0.0;
     for (var i = lid; i < N; i += WG) {
-        let v = x[base + i];
+        var v = x[base + i];
+        if (ADD) {
+            v += out[base + i];
+            x[base + i] = v;
+        }
         ss += v * v;
     }
     let total = wg_sum(ss, lid);

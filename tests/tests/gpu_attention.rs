@@ -1,4 +1,4 @@
-//! RoPE, attention (decode split-K and tiled prefill) and argmax / top-k
+//! Attention (decode split-K and tiled prefill) and argmax / top-k
 //! against their CPU references on seeded random inputs, at sizes that are
 //! not multiples of the workgroup, chunk or tile sizes, in the variant the
 //! adapter supports and in the plain variant (no f16, no subgroups).
@@ -6,11 +6,8 @@
 use hearth::gpu::Gpu;
 use hearth::kernels::argmax::{self, Argmax, TopK};
 use hearth::kernels::attention::{self, Attention, DecodeShape};
-use hearth::kernels::kv_store::{self, KvStore};
-use hearth::kernels::rope::{self, Rope};
 use hearth::kernels::{Step, Variant};
 use hearth::model::KvCacheType;
-use hearth::model::RopeLayout;
 use hearth_tests::{default_and_plain_gpus, f32_bytes, max_abs_diff, random_f32, submit};
 
 fn label(gpu: &Gpu) -> &'static str {
@@ -24,56 +21,6 @@ fn label(gpu: &Gpu) -> &'static str {
 fn read_u32(gpu: &Gpu, b: &wgpu::Buffer, n: usize) -> Vec<u32> {
     let bytes = gpu.read_bytes(b, (n * 4) as u64).unwrap();
     bytes.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
-}
-
-fn inv_freqs(rope_dim: usize, theta: f64) -> Vec<f64> {
-    (0..rope_dim / 2).map(|i| theta.powf(-2.0 * i as f64 / rope_dim as f64)).collect()
-}
-
-#[test]
-fn rope_matches_cpu() {
-    // Tolerance: the GPU computes the angle f32(pos) · f32(inv_freq) in f32 (as
-    // llama.cpp does), the reference in f64. Both roundings are ≤ 2^-24
-    // relative to an angle ≤ pos, so the rotated values (|x| < 1.5) may differ
-    // by about 2.4e-7 · pos, plus the f32 sin/cos error.
-    let mut worst = 0f32;
-    let mut worst_abs = 0f32;
-    for gpu in default_and_plain_gpus() {
-        for (n_heads, head_dim, rope_dim) in
-            [(4usize, 8usize, 8usize), (3, 80, 80), (5, 96, 64), (2, 128, 128), (7, 64, 32)]
-        {
-            for layout in [RopeLayout::Interleaved, RopeLayout::Neox] {
-                let freqs = inv_freqs(rope_dim, if head_dim == 128 { 1e6 } else { 1e4 });
-                let freqs32: Vec<f32> = freqs.iter().map(|&f| f as f32).collect();
-                let k = Rope::new(&gpu, n_heads, head_dim, rope_dim, layout).unwrap();
-                let bf = gpu.buffer_init("inv_freq", &f32_bytes(&freqs32));
-                for (pos0, tokens) in [(0usize, 1usize), (0, 5), (0, 33), (17, 1), (300, 33), (3000, 5)] {
-                    let x = random_f32(tokens * n_heads * head_dim, (pos0 * 7 + tokens) as u64);
-                    let bx = gpu.buffer_init("x", &f32_bytes(&x));
-                    let kv_len = (pos0 + tokens) as u32;
-                    let step = gpu.uniform("step", &Step { tokens: tokens as u32, pos: pos0 as u32, kv_len, pad: 0 });
-                    let bg = k.bind(&gpu, &step, &bf, &bx);
-                    submit(&gpu, |p| k.dispatch(p, &bg, tokens as u32));
-                    let got = gpu.read_f32(&bx, x.len()).unwrap();
-                    let want = rope::reference(&x, n_heads, head_dim, layout, &freqs, pos0, tokens);
-                    let err = max_abs_diff(&got, &want);
-                    let tol = 1e-5 + 4e-7 * (pos0 + tokens) as f32;
-                    assert!(
-                        err < tol,
-                        "{} {n_heads}x{head_dim} rope {rope_dim} {layout:?} pos0={pos0} tokens={tokens}: {err} ≥ {tol}",
-                        label(&gpu)
-                    );
-                    // Dims past rope_dim are untouched.
-                    for (row_g, row_x) in got.chunks(head_dim).zip(x.chunks(head_dim)) {
-                        assert_eq!(&row_g[rope_dim..], &row_x[rope_dim..]);
-                    }
-                    worst = worst.max(err / tol);
-                    worst_abs = worst_abs.max(err);
-                }
-            }
-        }
-    }
-    eprintln!("rope: max error {worst_abs:.2e}, worst error / tolerance = {worst:.3}");
 }
 
 /// Random caches over all `max_ctx` positions (those after a query's position
@@ -311,31 +258,18 @@ fn aliased_query_and_output_is_an_error() {
 fn f16_cache_matches_cpu_on_rounded_keys_and_values() {
     // The f16 cache holds rounded K/V: compare against the reference on the
     // same rounded values (then only summation order differs: 1e-4), for
-    // decode and prefill, keys written by the KvStore kernel itself.
+    // decode and prefill. (Writing the cache is `qkv_post`'s test.)
     const TOL: f32 = 1e-4;
     let max_ctx = 300;
+    let halves = |v: &[f32]| -> Vec<u8> { v.iter().flat_map(|&x| half::f16::from_f32(x).to_le_bytes()).collect() };
+    let round = |v: &[f32]| -> Vec<f32> { v.iter().map(|&x| KvCacheType::F16.round(x)).collect() };
     for gpu in default_and_plain_gpus() {
         for (n_heads, n_kv, hd) in SHAPES {
             let att = Attention::new(&gpu, n_heads, n_kv, hd, max_ctx, KvCacheType::F16).unwrap();
-            let store = KvStore::new(&gpu, KvCacheType::F16, n_kv * hd).unwrap();
             for (pos0, tokens) in [(0usize, 1usize), (0, 7), (129, 1), (250, 17)] {
                 let c = case(n_heads, n_kv, hd, max_ctx, tokens, (pos0 + tokens + hd) as u64);
                 let kv_len = pos0 + tokens;
-                // Store all kv_len rows through the kernel (as `tokens = kv_len` from position 0).
-                let fill = Step { tokens: kv_len as u32, pos: 0, kv_len: kv_len as u32, pad: 0 };
-                let fill_step = gpu.uniform("fill", &fill);
-                let width = n_kv * hd;
-                let (kc, vc) =
-                    (gpu.buffer("kc", (max_ctx * width * 2) as u64), gpu.buffer("vc", (max_ctx * width * 2) as u64));
-                let (kr, vr) = (
-                    gpu.buffer_init("k", &f32_bytes(&c.k[..kv_len * width])),
-                    gpu.buffer_init("v", &f32_bytes(&c.v[..kv_len * width])),
-                );
-                let (bgk, bgv) = (store.bind(&gpu, &fill_step, &kc, &kr), store.bind(&gpu, &fill_step, &vc, &vr));
-                submit(&gpu, |p| {
-                    store.dispatch(p, &bgk, (kv_len * width) as u32);
-                    store.dispatch(p, &bgv, (kv_len * width) as u32);
-                });
+                let (kc, vc) = (gpu.buffer_init("kc", &halves(&c.k)), gpu.buffer_init("vc", &halves(&c.v)));
                 let step = gpu
                     .uniform("step", &Step { tokens: tokens as u32, pos: pos0 as u32, kv_len: kv_len as u32, pad: 0 });
                 let bq = gpu.buffer_init("q", &f32_bytes(&c.q));
@@ -343,9 +277,7 @@ fn f16_cache_matches_cpu_on_rounded_keys_and_values() {
                 let b = att.bind(&gpu, &step, &bq, &kc, &vc, &out).unwrap();
                 submit(&gpu, |p| att.dispatch(p, &b, tokens as u32, kv_len as u32));
                 let got = gpu.read_f32(&out, tokens * n_heads * hd).unwrap();
-                let (k16, v16) =
-                    (kv_store::reference(KvCacheType::F16, &c.k), kv_store::reference(KvCacheType::F16, &c.v));
-                let want = attention::reference(&c.q, &k16, &v16, n_heads, n_kv, hd, pos0, tokens);
+                let want = attention::reference(&c.q, &round(&c.k), &round(&c.v), n_heads, n_kv, hd, pos0, tokens);
                 let err = max_abs_diff(&got, &want);
                 assert!(err < TOL, "{} f16 {n_heads}/{n_kv}x{hd} pos0={pos0} tokens={tokens}: {err}", label(&gpu));
             }

@@ -2,7 +2,7 @@
 //! tiny random Llama/Llama 3/Qwen2 logits against transformers, quantized files
 //! against the CPU reference, the split-binding path and chunked prefill.
 
-use hearth::gpu::model::GateUp;
+use hearth::gpu::model::{GateUp, Qkv};
 use hearth::gpu::{DeviceOptions, Gpu, GpuModel};
 use hearth::model::CpuState;
 use hearth::{Model, ModelSource};
@@ -142,18 +142,48 @@ fn split_bindings_give_the_same_tokens() {
 }
 
 #[test]
-fn gate_and_up_of_different_types_run_unfused_and_match_the_cpu() {
-    // Mixed quantizations (Q4_K_M-style files) keep gate and up apart; the
-    // tiny Llama with ffn_up stored as F16 and ffn_gate as F32 covers that path.
-    let src = fixtures().join("tiny/llama-tiny/llama-tiny-F32.gguf");
-    let g = hearth::gguf::GgufFile::open(&src).unwrap();
+fn projections_of_different_types_run_unfused_and_match_the_cpu() {
+    // Mixed quantizations (Q4_K_M-style files) keep Q/K/V and gate/up apart
+    // when their types differ. Tiny Llama with ffn_up and attn_v stored as
+    // F16 (the rest F32) covers both split paths; tiny Qwen2 with attn_k in
+    // F16 covers split Q/K/V with biases.
+    for (name, to_f16) in [("llama-tiny", &["ffn_up.weight", "attn_v.weight"][..]), ("qwen2-tiny", &["attn_k.weight"])]
+    {
+        let src = fixtures().join(format!("tiny/{name}/{name}-F32.gguf"));
+        let path = std::env::temp_dir().join(format!("hearth-mixed-{name}-{}.gguf", std::process::id()));
+        rewrite_as_f16(&src, &path, to_f16);
+        let model = load(&path);
+        let tokens = json_ids(&read_json(&src.with_file_name("reference.json"))["tokens"]);
+        let mut cs = CpuState::new(&model, tokens.len());
+        let cpu = model.forward_all(&mut cs, &tokens, 0).unwrap();
+        for gpu in gpus() {
+            let m = GpuModel::upload(gpu.clone(), &model).unwrap();
+            assert!(m.layers.iter().all(|l| matches!(l.qkv, Qkv::Split(_))), "{name}");
+            let ffn_split = to_f16.contains(&"ffn_up.weight");
+            assert!(m.layers.iter().all(|l| matches!(l.gate_up, GateUp::Split { .. }) == ffn_split), "{name}");
+            let mut st = m.new_state(tokens.len(), 5).unwrap();
+            let got = m.forward_all(&mut st, &tokens, 0).unwrap();
+            let diff = max_diff(&got, &cpu);
+            assert!(diff < 1e-3, "mixed {name} on {}: GPU vs CPU {diff}", gpu.summary.name);
+            // Decode steps too (the unfused matvecs and SwiGLU).
+            assert_eq!(greedy(&gpu, &path, &tokens, 6, 4), greedy_cpu(&model, &tokens, 6), "{name}");
+        }
+        std::fs::remove_file(&path).unwrap();
+    }
+}
+
+/// Copy the GGUF at `src` to `dst` with the tensors whose names end in one of
+/// `suffixes` (F32 in `src`) stored as F16.
+fn rewrite_as_f16(src: &std::path::Path, dst: &std::path::Path, suffixes: &[&str]) {
+    let g = hearth::gguf::GgufFile::open(src).unwrap();
     let mut w = hearth::gguf::GgufWriter::new();
     for (k, v) in &g.metadata {
         w.set(k, v.clone());
     }
     for t in &g.tensors {
         let bytes = g.tensor(&t.name).unwrap().bytes().to_vec();
-        if t.name.ends_with("ffn_up.weight") {
+        if suffixes.iter().any(|s| t.name.ends_with(s)) {
+            assert_eq!(t.dtype, hearth::gguf::GgmlType::F32, "{}", t.name);
             let f16: Vec<u8> = bytes
                 .chunks_exact(4)
                 .flat_map(|c| half::f16::from_f32(f32::from_le_bytes([c[0], c[1], c[2], c[3]])).to_le_bytes())
@@ -163,23 +193,7 @@ fn gate_and_up_of_different_types_run_unfused_and_match_the_cpu() {
             w.tensor(&t.name, t.dtype, &t.dims, bytes).unwrap();
         }
     }
-    let path = std::env::temp_dir().join(format!("hearth-mixed-ffn-{}.gguf", std::process::id()));
-    w.write(&path).unwrap();
-    let model = load(&path);
-    let tokens = json_ids(&read_json(&src.with_file_name("reference.json"))["tokens"]);
-    let mut cs = CpuState::new(&model, tokens.len());
-    let cpu = model.forward_all(&mut cs, &tokens, 0).unwrap();
-    for gpu in gpus() {
-        let m = GpuModel::upload(gpu.clone(), &model).unwrap();
-        assert!(m.layers.iter().all(|l| matches!(l.gate_up, GateUp::Split { .. })));
-        let mut st = m.new_state(tokens.len(), 5).unwrap();
-        let got = m.forward_all(&mut st, &tokens, 0).unwrap();
-        let diff = max_diff(&got, &cpu);
-        assert!(diff < 1e-3, "mixed gate/up on {}: GPU vs CPU {diff}", gpu.summary.name);
-        // Decode steps too (the unfused matvecs and SwiGLU).
-        assert_eq!(greedy(&gpu, &path, &tokens, 6, 4), greedy_cpu(&model, &tokens, 6));
-    }
-    std::fs::remove_file(&path).unwrap();
+    w.write(dst).unwrap();
 }
 
 /// Greedy tokens of the CPU reference.

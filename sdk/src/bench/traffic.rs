@@ -9,7 +9,7 @@ fn matrix_bytes(m: &GpuMatrix) -> u64 {
 }
 
 fn linears(model: &GpuModel) -> impl Iterator<Item = &GpuMatrix> {
-    model.layers.iter().flat_map(|l| [&l.wq, &l.wk, &l.wv, &l.wo, &l.w_down].into_iter().chain(l.gate_up.matrices()))
+    model.layers.iter().flat_map(crate::gpu::model::GpuLayer::matrices)
 }
 
 /// Bytes one decode step reads with `kv_len` positions in the cache: every

@@ -60,11 +60,12 @@ impl MemoryPlan {
         let batch = batch.clamp(1, context.max(1)) as u64;
         let (dim, q, kvd, ffn, vocab) =
             (c.dim as u64, c.q_dim() as u64, c.kv_dim() as u64, c.ffn_dim as u64, c.vocab_size as u64);
-        // The session's activations (state.rs): x, xb, q, att, k, v, the FFN
-        // activation and the gate/up pair scratch (2 · ffn) per batch token,
+        // The session's activations (state.rs): x, xb, the Q/K/V product
+        // (q + 2 · kv), q, att, the FFN activation and the gate/up pair
+        // scratch (2 · ffn) per batch token,
         // the logits and as many all-position logit rows as one batch;
         // attention partials and prefill statistics per position.
-        let per_token = 2 * dim + 2 * q + 2 * kvd + 3 * ffn + vocab;
+        let per_token = 2 * dim + 3 * q + 2 * kvd + 3 * ffn + vocab;
         let scratch = 4 * (batch * per_token + vocab) + 4096;
         // Decode partials (head_dim + 2 values per head per chunk of at least
         // 64 keys) and prefill statistics (2 values per head).

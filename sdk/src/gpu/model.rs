@@ -12,14 +12,10 @@ use std::sync::Arc;
 pub struct GpuLayer {
     /// [dim]
     pub attn_norm: wgpu::Buffer,
-    /// [q_dim × dim]
-    pub wq: GpuMatrix,
-    /// [kv_dim × dim]
-    pub wk: GpuMatrix,
-    /// [kv_dim × dim]
-    pub wv: GpuMatrix,
-    /// [q_dim], [kv_dim], [kv_dim] (Qwen2)
-    pub bias: Option<[wgpu::Buffer; 3]>,
+    /// Q, K and V projections.
+    pub qkv: Qkv,
+    /// [q_dim + 2·kv_dim]: the Q, K and V biases one after another (Qwen2).
+    pub bias: Option<wgpu::Buffer>,
     /// [dim × q_dim]
     pub wo: GpuMatrix,
     /// [dim]
@@ -28,6 +24,48 @@ pub struct GpuLayer {
     pub gate_up: GateUp,
     /// [dim × ffn_dim]
     pub w_down: GpuMatrix,
+}
+
+/// The attention's Q, K and V projections on the GPU. Either way their
+/// product is one row of `q_dim + 2·kv_dim` values per token.
+#[derive(Debug)]
+pub enum Qkv {
+    /// [(q_dim + 2·kv_dim) × dim], Q's rows then K's then V's: one product
+    /// for all three. Used whenever the three share a type.
+    Stacked(GpuMatrix),
+    /// [q_dim × dim], [kv_dim × dim], [kv_dim × dim]: files that quantize
+    /// them differently (llama.cpp's Q4_K_M keeps V in Q6_K in some layers).
+    Split([GpuMatrix; 3]),
+}
+
+impl Qkv {
+    /// Upload layer `i`'s Q, K and V.
+    fn upload(gpu: &Gpu, i: usize, q: &TensorRef, k: &TensorRef, v: &TensorRef) -> Result<Self> {
+        if q.dtype == k.dtype && k.dtype == v.dtype {
+            Ok(Qkv::Stacked(GpuMatrix::upload_stacked(gpu, &format!("blk.{i}.attn_qkv"), &[q, k, v])?))
+        } else {
+            Ok(Qkv::Split([GpuMatrix::upload(gpu, q)?, GpuMatrix::upload(gpu, k)?, GpuMatrix::upload(gpu, v)?]))
+        }
+    }
+
+    /// The matrices (one or three).
+    pub fn matrices(&self) -> Vec<&GpuMatrix> {
+        match self {
+            Qkv::Stacked(m) => vec![m],
+            Qkv::Split(m) => m.iter().collect(),
+        }
+    }
+}
+
+impl GpuLayer {
+    /// Every weight matrix of the block.
+    pub fn matrices(&self) -> Vec<&GpuMatrix> {
+        let mut all = self.qkv.matrices();
+        all.push(&self.wo);
+        all.extend(self.gate_up.matrices());
+        all.push(&self.w_down);
+        all
+    }
 }
 
 /// The FFN's gate and up projections on the GPU.
@@ -96,30 +134,21 @@ impl GpuModel {
         let g = &*gpu;
         let mut layers = Vec::with_capacity(w.layers.len());
         for (i, l) in w.layers.iter().enumerate() {
-            let bias = match (&l.bq, &l.bk, &l.bv) {
-                (Some(q), Some(k), Some(v)) => Some([
-                    g.buffer_init(&format!("blk.{i}.bq"), &f32_bytes(q)),
-                    g.buffer_init(&format!("blk.{i}.bk"), &f32_bytes(k)),
-                    g.buffer_init(&format!("blk.{i}.bv"), &f32_bytes(v)),
-                ]),
-                // Partial biases never occur in supported architectures; zeros
-                // stand in for a missing one so all three are added uniformly.
-                (None, None, None) => None,
-                (q, k, v) => {
-                    let c = &model.config;
-                    let or_zero = |b: &Option<Vec<f32>>, n: usize| b.clone().unwrap_or_else(|| vec![0.0; n]);
-                    Some([
-                        g.buffer_init("bq", &f32_bytes(&or_zero(q, c.q_dim()))),
-                        g.buffer_init("bk", &f32_bytes(&or_zero(k, c.kv_dim()))),
-                        g.buffer_init("bv", &f32_bytes(&or_zero(v, c.kv_dim()))),
-                    ])
+            // Partial biases never occur in supported architectures; zeros
+            // stand in for a missing one so the three are added uniformly.
+            let bias = if l.bq.is_none() && l.bk.is_none() && l.bv.is_none() {
+                None
+            } else {
+                let c = &model.config;
+                let mut all = Vec::with_capacity(c.q_dim() + 2 * c.kv_dim());
+                for (b, n) in [(&l.bq, c.q_dim()), (&l.bk, c.kv_dim()), (&l.bv, c.kv_dim())] {
+                    all.extend(b.clone().unwrap_or_else(|| vec![0.0; n]));
                 }
+                Some(g.buffer_init(&format!("blk.{i}.attn_qkv.bias"), &f32_bytes(&all)))
             };
             layers.push(GpuLayer {
                 attn_norm: g.buffer_init(&format!("blk.{i}.attn_norm"), &f32_bytes(&l.attn_norm)),
-                wq: GpuMatrix::upload(g, &l.wq)?,
-                wk: GpuMatrix::upload(g, &l.wk)?,
-                wv: GpuMatrix::upload(g, &l.wv)?,
+                qkv: Qkv::upload(g, i, &l.wq, &l.wk, &l.wv)?,
                 bias,
                 wo: GpuMatrix::upload(g, &l.wo)?,
                 ffn_norm: g.buffer_init(&format!("blk.{i}.ffn_norm"), &f32_bytes(&l.ffn_norm)),
@@ -152,10 +181,9 @@ impl GpuModel {
         let m = |m: &GpuMatrix| m.chunks.iter().map(|c| c.buffer.size()).sum::<u64>();
         let mut total = m(&self.token_embd) + self.output.as_ref().map_or(0, m);
         for l in &self.layers {
-            total +=
-                [&l.wq, &l.wk, &l.wv, &l.wo, &l.w_down].into_iter().chain(l.gate_up.matrices()).map(m).sum::<u64>();
+            total += l.matrices().into_iter().map(m).sum::<u64>();
             total += l.attn_norm.size() + l.ffn_norm.size();
-            total += l.bias.as_ref().map_or(0, |b| b.iter().map(wgpu::Buffer::size).sum());
+            total += l.bias.as_ref().map_or(0, wgpu::Buffer::size);
         }
         total
     }

@@ -5,7 +5,7 @@
 
 use super::forward::Tail;
 use super::model::GpuModel;
-use super::state::{FfnIn, GpuState, Linear};
+use super::state::{FfnIn, GpuState, Linear, QkvIn};
 use crate::kernels::Step;
 
 /// Where the kernels of a forward call are recorded.
@@ -50,32 +50,22 @@ impl GpuModel {
     pub(super) fn record_kernels(&self, st: &GpuState, r: &mut dyn Recorder, step: Step, tail: Tail) {
         let n = step.tokens;
         let c = &self.config;
-        let (dim, q_dim, kv_dim, ffn) = (c.dim as u32, c.q_dim() as u32, c.kv_dim() as u32, c.ffn_dim as u32);
+        let ffn = c.ffn_dim as u32;
         r.kernel("embed", &mut |p| st.embed.dispatch(p, n));
-        for l in &st.layers {
-            r.kernel("rmsnorm", &mut |p| st.norm.dispatch(p, &l.attn_norm, n));
-            r.kernel("q", &mut |p| l.q.dispatch(p, n));
-            r.kernel("k", &mut |p| l.k.dispatch(p, n));
-            r.kernel("v", &mut |p| l.v.dispatch(p, n));
-            if let Some([bq, bk, bv]) = &l.bias {
-                r.kernel("qkv bias", &mut |p| {
-                    bq.kernel.dispatch(p, &bq.bg, n * q_dim);
-                    bk.kernel.dispatch(p, &bk.bg, n * kv_dim);
-                    bv.kernel.dispatch(p, &bv.bg, n * kv_dim);
-                });
+        for (i, l) in st.layers.iter().enumerate() {
+            // Every norm after the first adds the previous block's residual.
+            let norm = if i == 0 { &st.norm } else { &st.norm_add };
+            r.kernel(if i == 0 { "rmsnorm" } else { "residual+rmsnorm" }, &mut |p| {
+                norm.dispatch(p, &l.attn_norm, n);
+            });
+            match &l.qkv {
+                QkvIn::Stacked(m) => r.kernel("qkv", &mut |p| m.dispatch(p, n)),
+                QkvIn::Split(m) => r.kernel("q, k, v", &mut |p| m.iter().for_each(|m| m.dispatch(p, n))),
             }
-            r.kernel("rope", &mut |p| {
-                st.rope_q.dispatch(p, &l.rope_q, n);
-                st.rope_k.dispatch(p, &l.rope_k, n);
-            });
-            r.kernel("kv store", &mut |p| {
-                st.kv_store.dispatch(p, &l.store_k, n * kv_dim);
-                st.kv_store.dispatch(p, &l.store_v, n * kv_dim);
-            });
+            r.kernel("bias+rope+kv store", &mut |p| l.qkv_post.kernel.dispatch(p, &l.qkv_post.bg, n));
             r.kernel("attention", &mut |p| st.attention.dispatch(p, &l.attention, n, step.kv_len));
             r.kernel("o", &mut |p| l.o.dispatch(p, n));
-            r.kernel("residual", &mut |p| l.residual_attn.kernel.dispatch(p, &l.residual_attn.bg, n * dim));
-            r.kernel("rmsnorm", &mut |p| st.norm.dispatch(p, &l.ffn_norm, n));
+            r.kernel("residual+rmsnorm", &mut |p| st.norm_add.dispatch(p, &l.ffn_norm, n));
             match &l.gate_up {
                 FfnIn::Fused { mv, mm, pairs } => r.kernel("gate+up+swiglu", &mut |p| {
                     if n == 1 {
@@ -92,10 +82,13 @@ impl GpuModel {
                 }
             }
             r.kernel("down", &mut |p| l.down.dispatch(p, n));
-            r.kernel("residual", &mut |p| l.residual_ffn.kernel.dispatch(p, &l.residual_ffn.bg, n * dim));
         }
+        // The last block's residual add is folded into the output norm; a
+        // prefill chunk that is not the last needs neither.
         if tail != Tail::None {
-            r.kernel("rmsnorm", &mut |p| st.norm.dispatch(p, &st.output_norm, n));
+            let norm = if st.layers.is_empty() { &st.norm } else { &st.norm_add };
+            let name = if st.layers.is_empty() { "rmsnorm" } else { "residual+rmsnorm" };
+            r.kernel(name, &mut |p| norm.dispatch(p, &st.output_norm, n));
         }
         match tail {
             Tail::Argmax => {

@@ -1,18 +1,17 @@
 //! Per-session GPU state: KV cache, activations and every bind group of a
 //! forward call, created once when the session starts and reused each step.
 
-use super::model::{GateUp, GpuModel};
+use super::model::{GateUp, GpuModel, Qkv};
 use super::Gpu;
 use crate::error::{Error, Result};
 use crate::kernels::argmax::{Argmax, SelectBinding, TopK};
 use crate::kernels::attention::{Attention, AttentionBinding};
 use crate::kernels::elementwise::{Elementwise, Op};
 use crate::kernels::embed::Embed;
-use crate::kernels::kv_store::KvStore;
 use crate::kernels::matmul::MatMul;
 use crate::kernels::matvec::MatVec;
+use crate::kernels::qkv_post::{QkvBuffers, QkvPost, QkvShape};
 use crate::kernels::rmsnorm::RmsNorm;
-use crate::kernels::rope::Rope;
 use crate::model::KvCacheType;
 
 /// A weight matrix bound both ways: matvec for decode, matmul for prefill.
@@ -20,6 +19,15 @@ use crate::model::KvCacheType;
 pub(crate) struct Linear {
     pub mv: MatVec,
     pub mm: MatMul,
+}
+
+/// The Q/K/V product, one row of `q_dim + 2·kv_dim` values per token.
+#[derive(Debug)]
+pub(crate) enum QkvIn {
+    /// One stacked matrix.
+    Stacked(Linear),
+    /// Three matrices writing their parts of the row.
+    Split([Linear; 3]),
 }
 
 /// Gate, up and SwiGLU, leaving the FFN activation that down reads.
@@ -42,22 +50,18 @@ pub(crate) struct Bound<K> {
 /// The kernels of one block, bound to this state's buffers.
 #[derive(Debug)]
 pub(crate) struct LayerKernels {
+    /// RMSNorm of x into xb; after the first block with the previous
+    /// block's FFN residual add folded in (`GpuState::norm_add`).
     pub attn_norm: wgpu::BindGroup,
-    pub q: Linear,
-    pub k: Linear,
-    pub v: Linear,
-    pub bias: Option<[Bound<Elementwise>; 3]>,
-    pub rope_q: wgpu::BindGroup,
-    pub rope_k: wgpu::BindGroup,
-    pub store_k: wgpu::BindGroup,
-    pub store_v: wgpu::BindGroup,
+    pub qkv: QkvIn,
+    /// Bias, RoPE, q out and the K/V cache store.
+    pub qkv_post: Bound<QkvPost>,
     pub attention: AttentionBinding,
     pub o: Linear,
-    pub residual_attn: Bound<Elementwise>,
+    /// The attention residual add and the FFN's RMSNorm.
     pub ffn_norm: wgpu::BindGroup,
     pub gate_up: FfnIn,
     pub down: Linear,
-    pub residual_ffn: Bound<Elementwise>,
 }
 
 /// Buffers read back to the host.
@@ -80,9 +84,11 @@ pub struct GpuState {
     pub(crate) embed: Embed,
     pub(crate) layers: Vec<LayerKernels>,
     pub(crate) attention: Attention,
+    /// RMSNorm alone (the first block's, on the embedding).
     pub(crate) norm: RmsNorm,
-    pub(crate) rope_q: Rope,
-    pub(crate) rope_k: Rope,
+    /// Residual add then RMSNorm (every other norm).
+    pub(crate) norm_add: RmsNorm,
+    /// With the last block's FFN residual add.
     pub(crate) output_norm: wgpu::BindGroup,
     pub(crate) output: Linear,
     pub(crate) argmax: Argmax,
@@ -91,7 +97,6 @@ pub struct GpuState {
     pub(crate) top_k_bind: SelectBinding,
     pub(crate) top_k_out: wgpu::Buffer,
     pub(crate) kv_type: KvCacheType,
-    pub(crate) kv_store: KvStore,
     pub(crate) k_cache: Vec<wgpu::Buffer>,
     pub(crate) v_cache: Vec<wgpu::Buffer>,
     pub(crate) readback: Readback,
@@ -111,6 +116,23 @@ fn linear(
     out: &wgpu::Buffer,
 ) -> Result<Linear> {
     Ok(Linear { mv: MatVec::new(gpu, m, step, x, out)?, mm: MatMul::new(gpu, m, step, x, out)? })
+}
+
+/// The Q/K/V product of `qkv` from `x` into rows of `width` values.
+fn qkv_in(gpu: &Gpu, qkv: &Qkv, step: &wgpu::Buffer, x: &wgpu::Buffer, out: &wgpu::Buffer) -> Result<QkvIn> {
+    match qkv {
+        Qkv::Stacked(m) => Ok(QkvIn::Stacked(linear(gpu, m, step, x, out)?)),
+        Qkv::Split([q, k, v]) => {
+            let width = q.rows + k.rows + v.rows;
+            let at = |m: &super::weights::GpuMatrix, base: usize| -> Result<Linear> {
+                Ok(Linear {
+                    mv: MatVec::at(gpu, m, [step, x, out], base)?,
+                    mm: MatMul::at(gpu, m, [step, x, out], (base, width))?,
+                })
+            };
+            Ok(QkvIn::Split([at(q, 0)?, at(k, q.rows)?, at(v, q.rows + k.rows)?]))
+        }
+    }
 }
 
 fn elementwise(
@@ -160,12 +182,9 @@ impl GpuModel {
         let step = gpu.uniform("step", &crate::kernels::Step::default());
         let tokens = f("tokens", max_batch);
         let (x, xb) = (f("x", max_batch * dim), f("xb", max_batch * dim));
-        let (q, k, v, att) = (
-            f("q", max_batch * q_dim),
-            f("k", max_batch * kv_dim),
-            f("v", max_batch * kv_dim),
-            f("att", max_batch * q_dim),
-        );
+        // `qkv`: each token's Q/K/V product; `q`: its queries after RoPE.
+        let (qkv, q, att) =
+            (f("qkv", max_batch * (q_dim + 2 * kv_dim)), f("q", max_batch * q_dim), f("att", max_batch * q_dim));
         // `up` doubles as the scratch of a fused gate/up product (two values per row).
         let (gate, up) = (f("gate", max_batch * ffn), f("up", max_batch * 2 * ffn));
         let logits = f("logits", vocab);
@@ -174,12 +193,19 @@ impl GpuModel {
         let all_logits = f("all_logits", all_rows * vocab);
         let next_token = f("next_token", 1);
         let mut device_bytes =
-            [&x, &xb, &q, &k, &v, &att, &gate, &up, &logits, &all_logits].iter().map(|b| b.size()).sum::<u64>();
+            [&x, &xb, &qkv, &q, &att, &gate, &up, &logits, &all_logits].iter().map(|b| b.size()).sum::<u64>();
         let attention = Attention::new(gpu, c.n_heads, c.n_kv_heads, c.head_dim, max_ctx, kv)?;
-        let kv_store = KvStore::new(gpu, kv, kv_dim)?;
-        let norm = RmsNorm::new(gpu, dim, c.rms_eps)?;
-        let rope_q = Rope::new(gpu, c.n_heads, c.head_dim, c.rope_dim, c.rope_layout)?;
-        let rope_k = Rope::new(gpu, c.n_kv_heads, c.head_dim, c.rope_dim, c.rope_layout)?;
+        let norm = RmsNorm::new(gpu, dim, c.rms_eps, false)?;
+        let norm_add = RmsNorm::new(gpu, dim, c.rms_eps, true)?;
+        let shape = QkvShape {
+            n_heads: c.n_heads,
+            n_kv_heads: c.n_kv_heads,
+            head_dim: c.head_dim,
+            rope_dim: c.rope_dim,
+            layout: c.rope_layout,
+            kv,
+            bias: false,
+        };
         let mut layers = Vec::with_capacity(self.layers.len());
         let (mut k_cache, mut v_cache) = (Vec::new(), Vec::new());
         for (i, l) in self.layers.iter().enumerate() {
@@ -188,28 +214,24 @@ impl GpuModel {
             device_bytes += kc.size() + vc.size();
             k_cache.push(kc.clone());
             v_cache.push(vc.clone());
-            let bias = match &l.bias {
-                None => None,
-                Some([bq, bk, bv]) => Some([
-                    elementwise(gpu, Op::BiasAdd, q_dim, &step, &q, bq)?,
-                    elementwise(gpu, Op::BiasAdd, kv_dim, &step, &k, bk)?,
-                    elementwise(gpu, Op::BiasAdd, kv_dim, &step, &v, bv)?,
-                ]),
+            let io = QkvBuffers {
+                step: &step,
+                inv_freq: &self.inv_freq,
+                qkv: &qkv,
+                bias: l.bias.as_ref(),
+                q: &q,
+                k_cache: &kc,
+                v_cache: &vc,
             };
+            let post = QkvPost::new(gpu, QkvShape { bias: l.bias.is_some(), ..shape })?;
+            let post_bg = post.bind(gpu, &io)?;
             layers.push(LayerKernels {
-                attn_norm: norm.bind(gpu, &x, &l.attn_norm, &xb),
-                q: linear(gpu, &l.wq, &step, &xb, &q)?,
-                k: linear(gpu, &l.wk, &step, &xb, &k)?,
-                v: linear(gpu, &l.wv, &step, &xb, &v)?,
-                bias,
-                rope_q: rope_q.bind(gpu, &step, &self.inv_freq, &q),
-                rope_k: rope_k.bind(gpu, &step, &self.inv_freq, &k),
-                store_k: kv_store.bind(gpu, &step, &kc, &k),
-                store_v: kv_store.bind(gpu, &step, &vc, &v),
+                attn_norm: if i == 0 { &norm } else { &norm_add }.bind(gpu, &x, &l.attn_norm, &xb),
+                qkv: qkv_in(gpu, &l.qkv, &step, &xb, &qkv)?,
+                qkv_post: bound(post, post_bg),
                 attention: attention.bind(gpu, &step, &q, &kc, &vc, &att)?,
                 o: linear(gpu, &l.wo, &step, &att, &xb)?,
-                residual_attn: elementwise(gpu, Op::Add, dim, &step, &x, &xb)?,
-                ffn_norm: norm.bind(gpu, &x, &l.ffn_norm, &xb),
+                ffn_norm: norm_add.bind(gpu, &x, &l.ffn_norm, &xb),
                 gate_up: match &l.gate_up {
                     GateUp::Interleaved(m) => FfnIn::Fused {
                         mv: MatVec::swiglu(gpu, m, &step, &xb, &gate)?,
@@ -223,7 +245,6 @@ impl GpuModel {
                     },
                 },
                 down: linear(gpu, &l.w_down, &step, &gate, &xb)?,
-                residual_ffn: elementwise(gpu, Op::Add, dim, &step, &x, &xb)?,
             });
         }
         let out_m = self.output_matrix();
@@ -241,7 +262,7 @@ impl GpuModel {
             max_ctx,
             max_batch,
             embed: Embed::new(gpu, &self.token_embd, &step, &tokens, &x)?,
-            output_norm: norm.bind(gpu, &x, &self.output_norm, &xb),
+            output_norm: if self.layers.is_empty() { &norm } else { &norm_add }.bind(gpu, &x, &self.output_norm, &xb),
             output: Linear {
                 mv: MatVec::new(gpu, out_m, &step, &xb, &logits)?,
                 mm: MatMul::new(gpu, out_m, &step, &xb, &all_logits)?,
@@ -252,15 +273,13 @@ impl GpuModel {
             top_k_bind,
             top_k_out,
             kv_type: kv,
-            kv_store,
             k_cache,
             v_cache,
             readback,
             layers,
             attention,
             norm,
-            rope_q,
-            rope_k,
+            norm_add,
             step,
             tokens,
             next_token,

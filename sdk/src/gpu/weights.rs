@@ -121,6 +121,33 @@ pub fn repack_row(ty: GpuType, src: &[u8], dst: &mut [u32]) {
     }
 }
 
+/// How the rows of several tensors make one matrix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Rows {
+    /// Row r is row r / n of part r % n.
+    Interleaved,
+    /// Each part's rows after the previous part's.
+    Stacked,
+}
+
+impl Rows {
+    /// The part and its row that make row `r` of the matrix (`r` < total rows).
+    fn source<'a>(self, parts: &[&'a TensorRef], mut r: usize) -> (&'a TensorRef, usize) {
+        match self {
+            Rows::Interleaved => (parts[r % parts.len()], r / parts.len()),
+            Rows::Stacked => {
+                for p in &parts[..parts.len() - 1] {
+                    if r < p.rows() {
+                        return (p, r);
+                    }
+                    r -= p.rows();
+                }
+                (parts[parts.len() - 1], r)
+            }
+        }
+    }
+}
+
 /// One binding's worth of whole rows.
 #[derive(Debug)]
 pub struct Chunk {
@@ -152,7 +179,7 @@ pub struct GpuMatrix {
 impl GpuMatrix {
     /// Upload a 2-D tensor (`dims = [cols, rows]`), converting its type if needed.
     pub fn upload(gpu: &Gpu, t: &TensorRef) -> Result<Self> {
-        Self::upload_rows(gpu, &t.name, &[t])
+        Self::upload_rows(gpu, &t.name, &[t], Rows::Stacked)
     }
 
     /// Upload two tensors of one shape and type as one matrix with their rows
@@ -160,21 +187,32 @@ impl GpuMatrix {
     /// so one matvec computes both and applies SwiGLU (`matvec.wgsl`, PAIRS).
     /// Chunks hold whole pairs.
     pub fn upload_interleaved(gpu: &Gpu, name: &str, a: &TensorRef, b: &TensorRef) -> Result<Self> {
-        if a.dtype != b.dtype || a.rows() != b.rows() || a.row_len() != b.row_len() {
-            return Err(Error::Gpu {
-                reason: format!("{} and {} differ in type or shape; cannot interleave", a.name, b.name),
-            });
+        if a.rows() != b.rows() {
+            return Err(Error::Gpu { reason: format!("{} and {} differ in shape; cannot interleave", a.name, b.name) });
         }
-        Self::upload_rows(gpu, name, &[a, b])
+        Self::upload_rows(gpu, name, &[a, b], Rows::Interleaved)
     }
 
-    /// Rows of `parts` (one tensor, or two interleaved) in the GPU layout.
-    fn upload_rows(gpu: &Gpu, name: &str, parts: &[&TensorRef]) -> Result<Self> {
+    /// Upload tensors of one type and row length as one matrix, the rows of
+    /// each after those of the one before: Q, K and V, so one product
+    /// computes all three (`[q_dim + 2 kv_dim × dim]`).
+    pub fn upload_stacked(gpu: &Gpu, name: &str, parts: &[&TensorRef]) -> Result<Self> {
+        Self::upload_rows(gpu, name, parts, Rows::Stacked)
+    }
+
+    /// Rows of `parts` (one tensor, or several interleaved or stacked) in the GPU layout.
+    fn upload_rows(gpu: &Gpu, name: &str, parts: &[&TensorRef], order: Rows) -> Result<Self> {
         let Some(first) = parts.first() else {
             return Err(Error::Gpu { reason: format!("{name}: no tensor to upload") });
         };
-        let stride = parts.len();
-        let (rows, cols) = (first.rows() * stride, first.row_len());
+        if let Some(p) = parts.iter().find(|p| p.dtype != first.dtype || p.row_len() != first.row_len()) {
+            return Err(Error::Gpu {
+                reason: format!("{} and {} differ in type or row length; cannot combine", first.name, p.name),
+            });
+        }
+        // Rows are kept together in groups of `stride` (interleaved pairs).
+        let stride = if order == Rows::Interleaved { parts.len() } else { 1 };
+        let (rows, cols) = (parts.iter().map(|p| p.rows()).sum::<usize>(), first.row_len());
         let ty = GpuType::for_file_type(first.dtype, cols);
         if ty.ggml() != first.dtype {
             tracing::info!("{name}: {} has no GPU kernel; converting to {:?} at load", first.dtype, ty);
@@ -188,8 +226,7 @@ impl GpuMatrix {
         }
         // Whole groups of `stride` rows per chunk, so pairs never straddle one.
         let per_chunk = ((gpu.max_binding / row_bytes.max(1)) as usize / stride * stride).max(stride);
-        // Row r of the matrix is row r / stride of part r % stride.
-        let source = |r: usize| (parts[r % stride], r / stride);
+        let source = |r: usize| order.source(parts, r);
         let mut chunks = Vec::new();
         let mut scratch = Vec::new();
         let mut row_f32 = vec![0f32; if ty.ggml() == first.dtype { 0 } else { cols }];

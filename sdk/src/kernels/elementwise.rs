@@ -1,4 +1,4 @@
-//! Residual add and SwiGLU (`shaders/elementwise.wgsl`).
+//! SwiGLU, of two matrices' products or of interleaved pairs (`shaders/elementwise.wgsl`).
 
 use super::{bind, compose, grid, pipeline, Variant};
 use crate::error::Result;
@@ -15,16 +15,10 @@ pub fn source(variant: Variant) -> String {
 /// Which element-wise op.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Op {
-    /// `a += b`
-    Add = 0,
     /// `a = silu(a) * b`
-    SwiGlu = 1,
-    /// `a[i] += b[i % width]` (a bias vector added to every row)
-    BiasAdd = 2,
-    /// `a[pos * width + i] = b[i]` (rows stored into a cache at `step.pos`)
-    StoreAtPos = 3,
+    SwiGlu = 0,
     /// `a[i] = silu(b[2i]) * b[2i + 1]` (gate/up pairs, interleaved rows)
-    SwiGluPairs = 4,
+    SwiGluPairs = 1,
 }
 
 /// An element-wise pipeline.
@@ -60,14 +54,11 @@ impl Elementwise {
     }
 }
 
-/// CPU reference: `a` after the op, for `b.len() / width` rows stored at `pos` (StoreAtPos).
-pub fn reference(op: Op, a: &[f32], b: &[f32], width: usize, pos: usize) -> Vec<f32> {
+/// CPU reference: `a` after the op.
+pub fn reference(op: Op, a: &[f32], b: &[f32]) -> Vec<f32> {
     let mut out = a.to_vec();
     match op {
-        Op::Add => out.iter_mut().zip(b).for_each(|(x, y)| *x += y),
         Op::SwiGlu => out.iter_mut().zip(b).for_each(|(x, y)| *x = *x / (1.0 + (-*x).exp()) * y),
-        Op::BiasAdd => out.iter_mut().enumerate().for_each(|(i, x)| *x += b[i % width]),
-        Op::StoreAtPos => out[pos * width..pos * width + b.len()].copy_from_slice(b),
         Op::SwiGluPairs => {
             out.iter_mut().zip(b.chunks_exact(2)).for_each(|(x, p)| *x = p[0] / (1.0 + (-p[0]).exp()) * p[1])
         }

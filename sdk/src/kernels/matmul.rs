@@ -39,9 +39,20 @@ pub struct MatMul {
 impl MatMul {
     /// Bind `m` to the step uniform, input rows `x` (stride cols) and output rows `out` (stride rows).
     pub fn new(gpu: &Gpu, m: &GpuMatrix, step: &wgpu::Buffer, x: &wgpu::Buffer, out: &wgpu::Buffer) -> Result<Self> {
+        Self::at(gpu, m, [step, x, out], (0, m.rows))
+    }
+
+    /// [`MatMul::new`] writing row r of token t to `out[t * stride + base + r]`:
+    /// Q, K and V of different types into one product row per token.
+    pub fn at(
+        gpu: &Gpu,
+        m: &GpuMatrix,
+        [step, x, out]: [&wgpu::Buffer; 3],
+        (base, stride): (usize, usize),
+    ) -> Result<Self> {
         let src = source(m.ty, Variant::of(gpu));
         let wg = workgroup(gpu);
-        let extra = [("OUT_STRIDE", m.rows as f64), ("WG", f64::from(wg))];
+        let extra = [("OUT_STRIDE", stride as f64), ("OUT_BASE", base as f64), ("WG", f64::from(wg))];
         let parts = bind_chunks(gpu, m, "matmul", &src, &extra, |c| {
             vec![step.as_entire_binding(), c.buffer.as_entire_binding(), x.as_entire_binding(), out.as_entire_binding()]
         })?;

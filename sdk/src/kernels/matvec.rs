@@ -87,8 +87,14 @@ impl MatVec {
     /// Bind `m` to the step uniform, input rows `x` (stride cols; the last of
     /// `step.tokens` rows is used) and output `out` (≥ rows values).
     pub fn new(gpu: &Gpu, m: &GpuMatrix, step: &wgpu::Buffer, x: &wgpu::Buffer, out: &wgpu::Buffer) -> Result<Self> {
+        Self::at(gpu, m, [step, x, out], 0)
+    }
+
+    /// [`MatVec::new`] writing row r to `out[base + r]`: Q, K and V of
+    /// different types into one product row.
+    pub fn at(gpu: &Gpu, m: &GpuMatrix, [step, x, out]: [&wgpu::Buffer; 3], base: usize) -> Result<Self> {
         let layout = Layout::for_matrix(gpu, Variant::of(gpu), m.row_words as u64 * 4, m.rows as u64);
-        Self::build(gpu, m, [step, x, out], layout, false)
+        Self::build(gpu, m, [step, x, out], (layout, base), false)
     }
 
     /// [`MatVec::new`] (`swiglu` false) or [`MatVec::swiglu`] (true) with an
@@ -100,21 +106,21 @@ impl MatVec {
         layout: Layout,
         swiglu: bool,
     ) -> Result<Self> {
-        Self::build(gpu, m, [step, x, out], layout, swiglu)
+        Self::build(gpu, m, [step, x, out], (layout, 0), swiglu)
     }
 
     /// SwiGLU of a gate/up matrix from [`GpuMatrix::upload_interleaved`]:
     /// `out[i] = silu(gate_i · x) · (up_i · x)` for `m.rows / 2` outputs.
     pub fn swiglu(gpu: &Gpu, m: &GpuMatrix, step: &wgpu::Buffer, x: &wgpu::Buffer, out: &wgpu::Buffer) -> Result<Self> {
         let layout = Layout::for_matrix(gpu, Variant::of(gpu), m.row_words as u64 * 8, m.rows as u64 / 2);
-        Self::build(gpu, m, [step, x, out], layout, true)
+        Self::build(gpu, m, [step, x, out], (layout, 0), true)
     }
 
     fn build(
         gpu: &Gpu,
         m: &GpuMatrix,
         [step, x, out]: [&wgpu::Buffer; 3],
-        layout: Layout,
+        (layout, base): (Layout, usize),
         pairs: bool,
     ) -> Result<Self> {
         if pairs && m.chunks.iter().any(|c| c.rows % 2 != 0 || c.row_offset % 2 != 0) {
@@ -127,6 +133,7 @@ impl MatVec {
             ("RPW", f64::from(layout.rpw)),
             ("LANE_ROWS", flag(layout.lane_rows)),
             ("PAIRS", flag(pairs)),
+            ("OUT_BASE", base as f64),
         ];
         let parts = bind_chunks(gpu, m, "matvec", &src, &extra, |c| {
             vec![step.as_entire_binding(), c.buffer.as_entire_binding(), x.as_entire_binding(), out.as_entire_binding()]

@@ -13,11 +13,10 @@ pub mod attention;
 pub mod elementwise;
 pub mod embed;
 pub mod fma_peak;
-pub mod kv_store;
 pub mod matmul;
 pub mod matvec;
+pub mod qkv_post;
 pub mod rmsnorm;
-pub mod rope;
 pub mod stream_read;
 
 use crate::error::{Error, Result};
@@ -235,14 +234,13 @@ pub fn all_sources(variant: Variant) -> Vec<(String, String)> {
         v.push((format!("matmul {ty:?}"), matmul::source(ty, variant)));
         v.push((format!("embed {ty:?}"), embed::source(ty, variant)));
     }
-    v.push(("rope".into(), rope::source(variant)));
     for kv in [crate::model::KvCacheType::F32, crate::model::KvCacheType::F16] {
         let [split, combine, prefill] = attention::sources(variant, kv);
         v.push((format!("attention {kv:?}"), split));
         v.push((format!("attention_combine {kv:?}"), combine));
         v.push((format!("attention_prefill {kv:?}"), prefill));
+        v.push((format!("qkv_post {kv:?}"), qkv_post::source(variant, kv)));
     }
-    v.push(("kv_store f16".into(), kv_store::source(variant)));
     v.push(("argmax logits".into(), argmax::source(variant, false)));
     v.push(("argmax pairs".into(), argmax::source(variant, true)));
     v.push(("stream_read".into(), stream_read::source(variant)));

@@ -1,4 +1,4 @@
-//! RMSNorm over rows (`shaders/rmsnorm.wgsl`).
+//! RMSNorm over rows, optionally after the residual add (`shaders/rmsnorm.wgsl`).
 
 use super::{bind, compose, pipeline, row_workgroup, Variant};
 use crate::error::Result;
@@ -19,21 +19,24 @@ pub struct RmsNorm {
 }
 
 impl RmsNorm {
-    /// Build for rows of `n` with epsilon `eps`.
-    pub fn new(gpu: &Gpu, n: usize, eps: f32) -> Result<Self> {
+    /// Build for rows of `n` with epsilon `eps`: `out = norm(x)`, or with
+    /// `add` the residual add first: `x += out; out = norm(x)`.
+    pub fn new(gpu: &Gpu, n: usize, eps: f32, add: bool) -> Result<Self> {
         let (v, wg) = row_workgroup(gpu, Variant::of(gpu));
-        Self::with_shape(gpu, n, eps, v, wg)
+        Self::with_shape(gpu, n, eps, add, (v, wg))
     }
 
     /// [`RmsNorm::new`] with an explicit variant and workgroup size (tests run
     /// the GPU shape on any adapter).
-    pub fn with_shape(gpu: &Gpu, n: usize, eps: f32, v: Variant, wg: u32) -> Result<Self> {
-        let pipeline =
-            pipeline(gpu, "rmsnorm", &source(v), &[("N", n as f64), ("EPS", f64::from(eps)), ("WG", f64::from(wg))])?;
+    pub fn with_shape(gpu: &Gpu, n: usize, eps: f32, add: bool, (v, wg): (Variant, u32)) -> Result<Self> {
+        let constants =
+            [("N", n as f64), ("EPS", f64::from(eps)), ("ADD", if add { 1.0 } else { 0.0 }), ("WG", f64::from(wg))];
+        let pipeline = pipeline(gpu, "rmsnorm", &source(v), &constants)?;
         Ok(RmsNorm { pipeline })
     }
 
-    /// Bind input rows, the weight vector and the output rows.
+    /// Bind the rows `x` (updated by the residual add), the weight vector and
+    /// the output rows (holding the residual on entry when adding).
     pub fn bind(&self, gpu: &Gpu, x: &wgpu::Buffer, weight: &wgpu::Buffer, out: &wgpu::Buffer) -> wgpu::BindGroup {
         bind(
             gpu,
@@ -58,4 +61,11 @@ pub fn reference(x: &[f32], weight: &[f32], eps: f32) -> Vec<f32> {
         crate::model::cpu::rmsnorm(o, r, weight, eps);
     }
     out
+}
+
+/// CPU reference of the fused form: `(x + residual, norm(x + residual))`.
+pub fn reference_add(x: &[f32], residual: &[f32], weight: &[f32], eps: f32) -> (Vec<f32>, Vec<f32>) {
+    let sum: Vec<f32> = x.iter().zip(residual).map(|(a, b)| a + b).collect();
+    let out = reference(&sum, weight, eps);
+    (sum, out)
 }
