@@ -88,6 +88,12 @@ pub struct DeviceOptions {
     /// Backends to consider instead of those `WGPU_BACKEND` allows (tests use
     /// this to reach the GL backend without touching the process environment).
     pub backends: Option<wgpu::Backends>,
+    /// Experimental: run prefill products on cooperative matrices (tensor
+    /// cores) where the adapter offers f16 tiles with f32 accumulators. wgpu
+    /// marks the feature experimental (it may have bugs up to undefined
+    /// behaviour), so it is off unless asked for; `HEARTH_COOPERATIVE_MATRIX=1`
+    /// asks too.
+    pub cooperative_matrix: bool,
 }
 
 /// An open device with what the engine needs to know about it.
@@ -105,6 +111,9 @@ pub struct Gpu {
     pub subgroups: bool,
     /// Bytes one storage binding may cover (after any override).
     pub max_binding: u64,
+    /// Side of the square cooperative-matrix tiles prefill runs on (8 or 16),
+    /// when the device was opened with them.
+    pub coop_tile: Option<u32>,
     /// Pipelines already built, by source and constants (see `kernels::pipeline`).
     pub(crate) pipelines: std::sync::Mutex<std::collections::HashMap<String, wgpu::ComputePipeline>>,
     /// Uncaptured errors and device loss, reported by wgpu's callbacks.
@@ -148,11 +157,18 @@ impl Gpu {
         }
         // Only `hearth bench --profile` uses timestamps; asking costs nothing.
         features |= adapter.features() & wgpu::Features::TIMESTAMP_QUERY;
+        let wants_coop = opts.cooperative_matrix || std::env::var("HEARTH_COOPERATIVE_MATRIX").is_ok_and(|v| v == "1");
+        let coop_tile = if wants_coop && f16 && subgroups { coop_tile(&adapter) } else { None };
+        let mut experimental = wgpu::ExperimentalFeatures::disabled();
+        if coop_tile.is_some() {
+            features |= wgpu::Features::EXPERIMENTAL_COOPERATIVE_MATRIX;
+            experimental = experimental_features();
+        }
         let desc = wgpu::DeviceDescriptor {
             label: Some("hearth"),
             required_features: features,
             required_limits: adapter.limits(),
-            experimental_features: wgpu::ExperimentalFeatures::disabled(),
+            experimental_features: experimental,
             memory_hints: wgpu::MemoryHints::Performance,
             trace: wgpu::Trace::Off,
         };
@@ -165,7 +181,17 @@ impl Gpu {
         if let Some(cap) = opts.max_binding_override {
             max_binding = max_binding.min(cap);
         }
-        Ok(Gpu { device, queue, summary, f16, subgroups, max_binding, pipelines: Default::default(), health })
+        Ok(Gpu {
+            device,
+            queue,
+            summary,
+            f16,
+            subgroups,
+            max_binding,
+            coop_tile,
+            pipelines: Default::default(),
+            health,
+        })
     }
 }
 
@@ -196,6 +222,33 @@ impl Gpu {
     pub fn scoped<T>(&self, what: &str, bytes: u64, f: impl FnOnce() -> T) -> Result<T> {
         health::scoped(&self.device, &self.health, what, bytes, f)
     }
+}
+
+/// The largest square tile the adapter multiplies as f16 × f16 + f32 (the
+/// shapes `matmul_coop.wgsl` has), if it has the cooperative-matrix feature.
+fn coop_tile(adapter: &wgpu::Adapter) -> Option<u32> {
+    if !adapter.features().contains(wgpu::Features::EXPERIMENTAL_COOPERATIVE_MATRIX) {
+        return None;
+    }
+    use wgpu::CooperativeScalarType as T;
+    adapter
+        .cooperative_matrix_properties()
+        .iter()
+        .filter(|p| p.m_size == p.n_size && p.n_size == p.k_size && matches!(p.m_size, 8 | 16))
+        .filter(|p| p.ab_type == T::F16 && p.cr_type == T::F32)
+        .map(|p| p.m_size)
+        .max()
+}
+
+/// Permission to use wgpu's experimental features, asked for only with
+/// `DeviceOptions::cooperative_matrix`.
+#[allow(unsafe_code)]
+fn experimental_features() -> wgpu::ExperimentalFeatures {
+    // SAFETY: wgpu's contract is that experimental features may still have
+    // implementation bugs. The one Hearth enables (cooperative matrices) is
+    // opt-in, and its kernel is checked against the CPU reference by the
+    // tests wherever an adapter offers it (`gpu_coop.rs`).
+    unsafe { wgpu::ExperimentalFeatures::enabled() }
 }
 
 fn pick(adapters: &[wgpu::Adapter], wanted: &str) -> Result<(usize, wgpu::Adapter)> {

@@ -29,11 +29,14 @@ fn workgroup(gpu: &Gpu) -> u32 {
     }
 }
 
-/// `out[t] = W · x[t]` for a batch of tokens; one pipeline and bind group per row chunk.
+/// `out[t] = W · x[t]` for a batch of tokens: the register-tiled kernel, or
+/// the cooperative-matrix one where the device was opened with it.
 #[derive(Debug)]
-pub struct MatMul {
-    parts: Vec<(wgpu::ComputePipeline, wgpu::BindGroup, u32)>,
-    wg: u32,
+pub enum MatMul {
+    /// `matmul.wgsl`: one pipeline and bind group per row chunk.
+    Tiled { parts: Vec<(wgpu::ComputePipeline, wgpu::BindGroup, u32)>, wg: u32 },
+    /// `matmul_coop.wgsl`.
+    Coop(super::matmul_coop::CoopMatMul),
 }
 
 impl MatMul {
@@ -50,19 +53,26 @@ impl MatMul {
         [step, x, out]: [&wgpu::Buffer; 3],
         (base, stride): (usize, usize),
     ) -> Result<Self> {
+        if let Some(tile) = gpu.coop_tile {
+            return Ok(MatMul::Coop(super::matmul_coop::CoopMatMul::at(gpu, m, [step, x, out], (base, stride), tile)?));
+        }
         let src = source(m.ty, Variant::of(gpu));
         let wg = workgroup(gpu);
         let extra = [("OUT_STRIDE", stride as f64), ("OUT_BASE", base as f64), ("WG", f64::from(wg))];
         let parts = bind_chunks(gpu, m, "matmul", &src, &extra, |c| {
             vec![step.as_entire_binding(), c.buffer.as_entire_binding(), x.as_entire_binding(), out.as_entire_binding()]
         })?;
-        Ok(MatMul { parts, wg })
+        Ok(MatMul::Tiled { parts, wg })
     }
 
     /// Record the product for `tokens` tokens (the step uniform must say the same).
     pub fn dispatch(&self, pass: &mut wgpu::ComputePass<'_>, tokens: u32) {
-        for (p, bg, rows) in &self.parts {
-            let (x, y) = (rows.div_ceil(ROWS_PER_INVOCATION * self.wg), tokens.div_ceil(TOKENS_PER_INVOCATION));
+        let (parts, wg) = match self {
+            MatMul::Tiled { parts, wg } => (parts, *wg),
+            MatMul::Coop(c) => return c.dispatch(pass, tokens),
+        };
+        for (p, bg, rows) in parts {
+            let (x, y) = (rows.div_ceil(ROWS_PER_INVOCATION * wg), tokens.div_ceil(TOKENS_PER_INVOCATION));
             pass.set_pipeline(p);
             pass.set_bind_group(0, bg, &[]);
             pass.dispatch_workgroups(x, y, 1);

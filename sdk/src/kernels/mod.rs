@@ -14,6 +14,7 @@ pub mod elementwise;
 pub mod embed;
 pub mod fma_peak;
 pub mod matmul;
+pub mod matmul_coop;
 pub mod matvec;
 pub mod qkv_post;
 pub mod rmsnorm;
@@ -284,6 +285,29 @@ mod validate {
                 check(&name, variant, &src);
             }
         }
+    }
+
+    #[test]
+    fn cooperative_matrix_kernels_validate() {
+        // Built only for devices with f16, subgroups and cooperative matrices.
+        let caps = naga::valid::Capabilities::SHADER_FLOAT16_IN_FLOAT32
+            | naga::valid::Capabilities::SHADER_FLOAT16
+            | naga::valid::Capabilities::SUBGROUP
+            | naga::valid::Capabilities::COOPERATIVE_MATRIX;
+        for ty in crate::gpu::weights::GpuType::ALL {
+            for tile in [8, 16] {
+                let src = matmul_coop::source(ty, tile).unwrap();
+                let module = naga::front::wgsl::parse_str(&src)
+                    .unwrap_or_else(|e| panic!("matmul_coop {ty:?} {tile}: {}", e.emit_to_string(&src)));
+                let mut v = naga::valid::Validator::new(naga::valid::ValidationFlags::all(), caps);
+                v.subgroup_stages(naga::valid::ShaderStages::COMPUTE);
+                v.subgroup_operations(naga::valid::SubgroupOperationSet::all());
+                if let Err(e) = v.validate(&module) {
+                    panic!("matmul_coop {ty:?} {tile}: {}", e.emit_to_string(&src));
+                }
+            }
+        }
+        assert!(matmul_coop::source(crate::gpu::weights::GpuType::F32, 32).is_err());
     }
 
     #[test]
