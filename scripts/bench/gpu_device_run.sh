@@ -35,7 +35,7 @@ head -c 600 $OUT/devices.json >> $S; echo >> $S
 step() { local name=$1 t=$2; shift 2; local t0=$(date +%s%N); timeout $t "$@" > $OUT/$name.log 2>&1; local rc=$?; echo "$name rc=$rc $(( ($(date +%s%N) - t0) / 1000000 )) ms" >> $S; }
 if [ $MODE = all ] || [ $MODE = tests ]; then
   export HEARTH_REQUIRE_GPU=1
-  for t in gpu_kernels gpu_linear gpu_attention gpu_profile gpu_models engine; do
+  for t in gpu_kernels gpu_linear gpu_attention gpu_qkv gpu_coop gpu_profile gpu_models engine; do
     step test-$t 60 $B/t/$t --test-threads 8
     grep -E "test result|FAILED|panicked" $OUT/test-$t.log | head -5 >> $S
   done
@@ -58,6 +58,12 @@ PY
     step llama-$s-$q 100 $R/.peer/llama-bench -m $f -p 512 -n 128 -ngl 99 -r ${REPEAT:-3} -o md
     grep -E "^\|" $OUT/llama-$s-$q.log | tail -2 >> $S
   fi
+done
+# Prefill on cooperative matrices (experimental, opt-in), same files: COOP_SHAPES="qwen2.5-0.5b:q4_0 …".
+for sq in ${COOP_SHAPES:-}; do
+  s=${sq%:*}; q=${sq#*:}; f=/tmp/m/$s-$q.gguf
+  HEARTH_COOPERATIVE_MATRIX=1 step coop-$s-$q 60 $B/hearth bench -m $f --repeat ${REPEAT:-3} --json
+  python3 -c "import json,sys; r=json.loads(open(sys.argv[1]).read().strip().splitlines()[-1]); print(' coop', sys.argv[1][-30:], round(r['decode_tokens_per_s']['median'],1), round(r['prefill_tokens_per_s']['median'],1))" $OUT/coop-$s-$q.log >> $S 2>&1
 done
 # Before this session's kernel changes, same machine, same files.
 for sq in ${OLD_SHAPES:-}; do
