@@ -58,25 +58,10 @@ fn f16_head(v: vec4<f32>) -> vec4<f32> {
     return select(bitcast<vec4<f32>>(b), vec4<f32>(0.0), abs(v) < vec4<f32>(6.103515625e-5));
 }
 
-// Four values as hi/lo halves at element `at` of the weight or activation tiles.
-fn stage_w(at: u32, v: vec4<f32>) {
+// Four values as hi (column 0) and lo (column 1) halves.
+fn halves(v: vec4<f32>) -> mat2x4<f16> {
     let head = f16_head(v);
-    let hi = vec4<f16>(head);
-    let lo = vec4<f16>((v - head) * LO_SCALE);
-    for (var j = 0u; j < 4u; j++) {
-        w_hi[at + j] = hi[j];
-        w_lo[at + j] = lo[j];
-    }
-}
-
-fn stage_x(at: u32, v: vec4<f32>) {
-    let head = f16_head(v);
-    let hi = vec4<f16>(head);
-    let lo = vec4<f16>((v - head) * LO_SCALE);
-    for (var j = 0u; j < 4u; j++) {
-        x_hi[at + j] = hi[j];
-        x_lo[at + j] = lo[j];
-    }
+    return mat2x4<f16>(vec4<f16>(head), vec4<f16>((v - head) * LO_SCALE));
 }
 
 // The cross terms of a split product (see the top of the file).
@@ -115,7 +100,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
             if (k0 + 4u * g < N) {
                 v = load4(min(r0 + m, last_row) * ROW_WORDS, k0 / 4u + g);
             }
-            stage_w(m * KC + 4u * g, v);
+            let h = halves(v);
+            for (var j = 0u; j < 4u; j++) {
+                w_hi[m * KC + 4u * g + j] = h[0][j];
+                w_lo[m * KC + 4u * g + j] = h[1][j];
+            }
         }
         for (var e = lid; e < BN * groups; e += WG) {
             let n = e / groups;
@@ -124,7 +113,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
             if (k0 + 4u * g < N) {
                 v = x4(min(t0 + n, last_tok) * N, k0 + 4u * g);
             }
-            stage_x(n * KC + 4u * g, v);
+            let h = halves(v);
+            for (var j = 0u; j < 4u; j++) {
+                x_hi[n * KC + 4u * g + j] = h[0][j];
+                x_lo[n * KC + 4u * g + j] = h[1][j];
+            }
         }
         workgroupBarrier();
         for (var kk = 0u; kk < KC; kk += S) {

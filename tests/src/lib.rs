@@ -104,6 +104,22 @@ pub fn random_f32(n: usize, seed: u64) -> Vec<f32> {
     (0..n).map(|_| rng.gen_range(-1.0f32..1.0)).collect()
 }
 
+/// CPU reference of a weight product: `out[t][r] = dequant(W[r]) · x[t]`
+/// (f64 sums) for `tokens` rows of `x`.
+pub fn matmul_reference(t: &hearth::tensor::TensorRef, x: &[f32], tokens: usize) -> Vec<f32> {
+    let (rows, cols) = (t.rows(), t.row_len());
+    let mut row = vec![0f32; cols];
+    let mut out = vec![0f32; rows * tokens];
+    for r in 0..rows {
+        hearth::gguf::dequant::dequantize(t.dtype, t.row_bytes_of(r), &mut row).expect("dequantize");
+        for tok in 0..tokens {
+            let xs = &x[tok * cols..][..cols];
+            out[tok * rows + r] = row.iter().zip(xs).map(|(a, b)| f64::from(*a) * f64::from(*b)).sum::<f64>() as f32;
+        }
+    }
+    out
+}
+
 /// Largest absolute difference.
 pub fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
     assert_eq!(a.len(), b.len());

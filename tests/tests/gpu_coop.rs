@@ -8,14 +8,12 @@
 //! `HEARTH_REQUIRE_COOP=1`, which turns the skip into a failure.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use hearth::gguf::dequant;
 use hearth::gpu::weights::{GpuMatrix, GpuType};
 use hearth::gpu::{DeviceOptions, Gpu, GpuModel};
 use hearth::kernels::{matmul::MatMul, Step};
 use hearth::model::CpuState;
-use hearth::tensor::TensorRef;
 use hearth::{Model, ModelSource};
-use hearth_tests::{f32_bytes, fixtures, json_ids, random_f32, read_json, submit, test_gpu_with};
+use hearth_tests::{f32_bytes, fixtures, json_ids, matmul_reference, random_f32, read_json, submit, test_gpu_with};
 use std::sync::Arc;
 
 fn coop_gpu() -> Option<Gpu> {
@@ -28,22 +26,6 @@ fn coop_gpu() -> Option<Gpu> {
         return None;
     }
     Some(gpu)
-}
-
-/// CPU reference: out[t][r] = dequant(W[r]) · x[t], in f64.
-fn reference(t: &TensorRef, x: &[f32], tokens: usize) -> Vec<f32> {
-    let (rows, cols) = (t.rows(), t.row_len());
-    let mut row = vec![0f32; cols];
-    let mut out = vec![0f32; rows * tokens];
-    for r in 0..rows {
-        dequant::dequantize(t.dtype, t.row_bytes_of(r), &mut row).unwrap();
-        for tok in 0..tokens {
-            out[tok * rows + r] =
-                row.iter().zip(&x[tok * cols..][..cols]).map(|(a, b)| f64::from(*a) * f64::from(*b)).sum::<f64>()
-                    as f32;
-        }
-    }
-    out
 }
 
 #[test]
@@ -71,7 +53,7 @@ fn coop_matmul_matches_cpu_for_every_type() {
                 assert!(matches!(mm, MatMul::Coop(_)));
                 submit(&gpu, |p| mm.dispatch(p, tokens as u32));
                 let got = gpu.read_f32(&bo, stride * tokens).unwrap();
-                let want = reference(&t, &xs, tokens);
+                let want = matmul_reference(&t, &xs, tokens);
                 // Split-f16 operands keep ~22 bits: 2e-5 of the largest output, as the f32 kernels.
                 let scale = want.iter().fold(1f32, |m, v| m.max(v.abs()));
                 for tok in 0..tokens {

@@ -9,7 +9,7 @@ use hearth::gpu::{DeviceOptions, Gpu};
 use hearth::kernels::matvec::{Layout, MatVec};
 use hearth::kernels::{embed::Embed, matmul::MatMul, reduce_workgroup, Step, Variant};
 use hearth::tensor::{Mapped, TensorRef};
-use hearth_tests::{default_and_plain_gpus, f32_bytes, random_f32, submit, test_gpu_with};
+use hearth_tests::{default_and_plain_gpus, f32_bytes, matmul_reference, random_f32, submit, test_gpu_with};
 use rand::{Rng, SeedableRng};
 use std::path::Path;
 use std::sync::Arc;
@@ -17,21 +17,6 @@ use std::sync::Arc;
 /// Random but well-formed blocks of `ty` for a `rows × cols` matrix.
 fn random_tensor(ty: GgmlType, rows: usize, cols: usize, seed: u64) -> TensorRef {
     hearth::bench::kernels::random_tensor(ty, rows, cols, seed).unwrap()
-}
-
-/// CPU reference: out[t][r] = dequant(W[r]) · x[t].
-fn reference(t: &TensorRef, x: &[f32], tokens: usize) -> Vec<f32> {
-    let (rows, cols) = (t.rows(), t.row_len());
-    let mut row = vec![0f32; cols];
-    let mut out = vec![0f32; rows * tokens];
-    for r in 0..rows {
-        dequant::dequantize(t.dtype, t.row_bytes_of(r), &mut row).unwrap();
-        for tok in 0..tokens {
-            out[tok * rows + r] =
-                row.iter().zip(&x[tok * cols..][..cols]).map(|(a, b)| f64::from(a * b)).sum::<f64>() as f32;
-        }
-    }
-    out
 }
 
 fn gpus() -> Vec<Gpu> {
@@ -68,7 +53,7 @@ fn matvec_matmul_and_embed_match_cpu_for_every_type() {
                 let x = random_f32(cols * 3, 100 + i as u64);
                 let step = gpu.uniform("step", &Step { tokens: 3, ..Default::default() });
                 let (bx, bo) = (gpu.buffer_init("x", &f32_bytes(&x)), gpu.buffer("out", (rows * 4) as u64));
-                let want = reference(&t, &x[2 * cols..], 1);
+                let want = matmul_reference(&t, &x[2 * cols..], 1);
                 // Both ways of spreading rows over lanes, on every adapter,
                 // with several rows per workgroup so partial workgroups occur.
                 let wg = reduce_workgroup(&gpu, Variant::of(&gpu));
@@ -87,7 +72,7 @@ fn matvec_matmul_and_embed_match_cpu_for_every_type() {
                 submit(&gpu, |p| mm.dispatch(p, tokens as u32));
                 assert_close(
                     &gpu.read_f32(&bo, rows * tokens).unwrap(),
-                    &reference(&t, &xs, tokens),
+                    &matmul_reference(&t, &xs, tokens),
                     &format!("matmul {what}"),
                 );
                 // Embedding rows, last row and first row included.
@@ -121,7 +106,7 @@ fn swiglu_matvec_of_interleaved_gate_and_up_matches_cpu_for_every_type() {
                 let x = random_f32(cols * 2, 300 + i as u64);
                 let step = gpu.uniform("step", &Step { tokens: 2, ..Default::default() });
                 let (bx, bo) = (gpu.buffer_init("x", &f32_bytes(&x)), gpu.buffer("out", (rows * 4) as u64));
-                let (g, u) = (reference(&gate, &x[cols..], 1), reference(&up, &x[cols..], 1));
+                let (g, u) = (matmul_reference(&gate, &x[cols..], 1), matmul_reference(&up, &x[cols..], 1));
                 let want: Vec<f32> = g.iter().zip(&u).map(|(g, u)| g / (1.0 + (-g).exp()) * u).collect();
                 let wg = reduce_workgroup(&gpu, Variant::of(&gpu));
                 for (lane_rows, rpw) in [(false, 1), (false, 3), (true, 1), (true, 2)] {
@@ -191,7 +176,7 @@ fn types_without_kernels_are_converted_at_upload() {
         let mv = MatVec::new(&gpu, &m, &step, &bx, &bo).unwrap();
         submit(&gpu, |p| mv.dispatch(p));
         let got = gpu.read_f32(&bo, rows).unwrap();
-        let want = reference(&t, &x, 1);
+        let want = matmul_reference(&t, &x, 1);
         // Requantizing to Q8_0 costs at most half a step (amax/254) per weight:
         // bound the dot product error by that times Σ|x|.
         let sum_x: f32 = x.iter().map(|v| v.abs()).sum();
