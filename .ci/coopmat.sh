@@ -48,7 +48,9 @@ icd="$dir/lvp_icd.json"
 printf '{"file_format_version":"1.0.0","ICD":{"library_path":"%s","api_version":"1.4.0"}}\n' \
   "$lib/libvulkan_lvp.so" > "$icd"
 
-bin=$(cargo test -p hearth-tests --test gpu_coop --locked --no-run 2>&1 | grep -o '(/[^)]*gpu_coop-[^)]*)' | tr -d '()')
+# The binary `cargo test --workspace` built (a `-p` build would unify
+# features differently and compile the test crate again).
+bin=$(cargo test --workspace --locked --no-run 2>&1 | grep -o '(/[^)]*gpu_coop-[^)]*)' | tr -d '()')
 echo "running $bin on $(ls "$root"/usr/share/doc | grep -c .) fetched packages' lavapipe"
 # Only the test binary runs under the fetched loader (it execs nothing).
 VK_DRIVER_FILES="$icd" VK_ICD_FILENAMES="$icd" VK_LOADER_LAYERS_DISABLE='~implicit~' WGPU_BACKEND=vulkan \
