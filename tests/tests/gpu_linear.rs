@@ -41,6 +41,19 @@ fn assert_close(got: &[f32], want: &[f32], what: &str) {
     }
 }
 
+/// The matvec (or SwiGLU matvec) of `m` in both ways of spreading rows over
+/// lanes, on every adapter, with several rows per workgroup so partial
+/// workgroups occur; each must give `want`.
+fn check_every_layout(gpu: &Gpu, m: &GpuMatrix, bufs: [&wgpu::Buffer; 3], swiglu: bool, want: &[f32], what: &str) {
+    let wg = reduce_workgroup(gpu, Variant::of(gpu));
+    for (lane_rows, rpw) in [(false, 1), (false, 3), (true, 1), (true, 2)] {
+        let layout = Layout { lane_rows, rpw, wg };
+        let mv = MatVec::with_layout(gpu, m, bufs, layout, swiglu).unwrap();
+        submit(gpu, |p| mv.dispatch(p));
+        assert_close(&gpu.read_f32(bufs[2], want.len()).unwrap(), want, &format!("{what} {layout:?}"));
+    }
+}
+
 #[test]
 fn matvec_matmul_and_embed_match_cpu_for_every_type() {
     for gpu in gpus() {
@@ -54,15 +67,7 @@ fn matvec_matmul_and_embed_match_cpu_for_every_type() {
                 let step = gpu.uniform("step", &Step { tokens: 3, ..Default::default() });
                 let (bx, bo) = (gpu.buffer_init("x", &f32_bytes(&x)), gpu.buffer("out", (rows * 4) as u64));
                 let want = matmul_reference(&t, &x[2 * cols..], 1);
-                // Both ways of spreading rows over lanes, on every adapter,
-                // with several rows per workgroup so partial workgroups occur.
-                let wg = reduce_workgroup(&gpu, Variant::of(&gpu));
-                for (lane_rows, rpw) in [(false, 1), (false, 3), (true, 1), (true, 2)] {
-                    let layout = Layout { lane_rows, rpw, wg };
-                    let mv = MatVec::with_layout(&gpu, &m, [&step, &bx, &bo], layout, false).unwrap();
-                    submit(&gpu, |p| mv.dispatch(p));
-                    assert_close(&gpu.read_f32(&bo, rows).unwrap(), &want, &format!("matvec {what} {layout:?}"));
-                }
+                check_every_layout(&gpu, &m, [&step, &bx, &bo], false, &want, &format!("matvec {what}"));
                 // Prefill: a batch that is not a multiple of the tile.
                 let tokens = 11;
                 let xs = random_f32(cols * tokens, 200 + i as u64);
@@ -108,13 +113,7 @@ fn swiglu_matvec_of_interleaved_gate_and_up_matches_cpu_for_every_type() {
                 let (bx, bo) = (gpu.buffer_init("x", &f32_bytes(&x)), gpu.buffer("out", (rows * 4) as u64));
                 let (g, u) = (matmul_reference(&gate, &x[cols..], 1), matmul_reference(&up, &x[cols..], 1));
                 let want: Vec<f32> = g.iter().zip(&u).map(|(g, u)| g / (1.0 + (-g).exp()) * u).collect();
-                let wg = reduce_workgroup(&gpu, Variant::of(&gpu));
-                for (lane_rows, rpw) in [(false, 1), (false, 3), (true, 1), (true, 2)] {
-                    let layout = Layout { lane_rows, rpw, wg };
-                    let mv = MatVec::with_layout(&gpu, &m, [&step, &bx, &bo], layout, true).unwrap();
-                    submit(&gpu, |p| mv.dispatch(p));
-                    assert_close(&gpu.read_f32(&bo, rows).unwrap(), &want, &format!("swiglu {what} {layout:?}"));
-                }
+                check_every_layout(&gpu, &m, [&step, &bx, &bo], true, &want, &format!("swiglu {what}"));
             }
         }
     }
