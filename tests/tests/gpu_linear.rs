@@ -6,7 +6,7 @@
 use hearth::gguf::{dequant, GgmlType, GgufFile, GgufWriter};
 use hearth::gpu::weights::{GpuMatrix, GpuType};
 use hearth::gpu::{DeviceOptions, Gpu};
-use hearth::kernels::matvec::{Layout, MatVec};
+use hearth::kernels::matvec::{self, Layout, MatVec};
 use hearth::kernels::{embed::Embed, matmul::MatMul, reduce_workgroup, Step, Variant};
 use hearth::tensor::{Mapped, TensorRef};
 use hearth_tests::{default_and_plain_gpus, f32_bytes, matmul_reference, random_f32, submit, test_gpu_with};
@@ -43,14 +43,35 @@ fn assert_close(got: &[f32], want: &[f32], what: &str) {
 
 /// The matvec (or SwiGLU matvec) of `m` in both ways of spreading rows over
 /// lanes, on every adapter, with several rows per workgroup so partial
-/// workgroups occur; each must give `want`.
-fn check_every_layout(gpu: &Gpu, m: &GpuMatrix, bufs: [&wgpu::Buffer; 3], swiglu: bool, want: &[f32], what: &str) {
+/// workgroups occur; each must give `want`. `bufs` hold several token rows
+/// (the storage path reads the last); the uniform-x path, which serves
+/// one-token steps, is checked on a buffer holding only `x_last`, wherever a
+/// row fits a uniform binding (F32/F16 rows of odd length do not).
+fn check_every_layout(
+    gpu: &Gpu,
+    m: &GpuMatrix,
+    bufs: [&wgpu::Buffer; 3],
+    (swiglu, x_last): (bool, &[f32]),
+    want: &[f32],
+    what: &str,
+) {
     let wg = reduce_workgroup(gpu, Variant::of(gpu));
+    let one = gpu.uniform("step", &Step { tokens: 1, ..Default::default() });
+    let x1 = gpu.buffer_init("x_last", &f32_bytes(x_last));
+    let fits = matvec::uniform_x_fits(gpu, m.cols);
     for (lane_rows, rpw) in [(false, 1), (false, 3), (true, 1), (true, 2)] {
-        let layout = Layout { lane_rows, rpw, wg };
-        let mv = MatVec::with_layout(gpu, m, bufs, layout, swiglu).unwrap();
-        submit(gpu, |p| mv.dispatch(p));
-        assert_close(&gpu.read_f32(bufs[2], want.len()).unwrap(), want, &format!("{what} {layout:?}"));
+        for uniform_x in [false, true] {
+            let layout = Layout { lane_rows, rpw, wg, uniform_x };
+            let io = if uniform_x { [&one, &x1, bufs[2]] } else { bufs };
+            let mv = MatVec::with_layout(gpu, m, io, layout, swiglu);
+            if uniform_x && !fits {
+                assert!(mv.is_err(), "{what}: a row of {} cannot be a uniform binding", m.cols);
+                continue;
+            }
+            gpu.queue.write_buffer(bufs[2], 0, &vec![0u8; want.len() * 4]);
+            submit(gpu, |p| mv.as_ref().unwrap().dispatch(p));
+            assert_close(&gpu.read_f32(bufs[2], want.len()).unwrap(), want, &format!("{what} {layout:?}"));
+        }
     }
 }
 
@@ -67,7 +88,14 @@ fn matvec_matmul_and_embed_match_cpu_for_every_type() {
                 let step = gpu.uniform("step", &Step { tokens: 3, ..Default::default() });
                 let (bx, bo) = (gpu.buffer_init("x", &f32_bytes(&x)), gpu.buffer("out", (rows * 4) as u64));
                 let want = matmul_reference(&t, &x[2 * cols..], 1);
-                check_every_layout(&gpu, &m, [&step, &bx, &bo], false, &want, &format!("matvec {what}"));
+                check_every_layout(
+                    &gpu,
+                    &m,
+                    [&step, &bx, &bo],
+                    (false, &x[2 * cols..]),
+                    &want,
+                    &format!("matvec {what}"),
+                );
                 // Prefill: a batch that is not a multiple of the tile.
                 let tokens = 11;
                 let xs = random_f32(cols * tokens, 200 + i as u64);
@@ -113,7 +141,7 @@ fn swiglu_matvec_of_interleaved_gate_and_up_matches_cpu_for_every_type() {
                 let (bx, bo) = (gpu.buffer_init("x", &f32_bytes(&x)), gpu.buffer("out", (rows * 4) as u64));
                 let (g, u) = (matmul_reference(&gate, &x[cols..], 1), matmul_reference(&up, &x[cols..], 1));
                 let want: Vec<f32> = g.iter().zip(&u).map(|(g, u)| g / (1.0 + (-g).exp()) * u).collect();
-                check_every_layout(&gpu, &m, [&step, &bx, &bo], true, &want, &format!("swiglu {what}"));
+                check_every_layout(&gpu, &m, [&step, &bx, &bo], (true, &x[cols..]), &want, &format!("swiglu {what}"));
             }
         }
     }

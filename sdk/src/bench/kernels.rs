@@ -20,7 +20,9 @@ use std::sync::Arc;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct KernelResult {
     /// "matvec" (the adapter's default layout), "matvec:coop" / "matvec:rows"
-    /// (the other matvec layout, for comparison) or "matmul".
+    /// (the other matvec layout, for comparison), "matvec:x-storage" (the
+    /// default layout reading x from storage, where it defaults to a uniform)
+    /// or "matmul".
     pub kernel: &'static str,
     /// Weight type.
     pub dtype: String,
@@ -100,11 +102,20 @@ pub fn run(gpu: &Gpu, shape: &SynthShape, tokens: usize, roof: &Roofline) -> Res
             let y = gpu.buffer("y", (tokens * rows * 4) as u64);
             let one = gpu.uniform("step", &Step { tokens: 1, ..Default::default() });
             let flops = 2.0 * (rows * cols) as f64;
-            let default = Layout::for_adapter(gpu, Variant::of(gpu), m.row_words as u64 * 4);
-            let other = Layout { lane_rows: !default.lane_rows, rpw: if default.lane_rows { 1 } else { 2 }, ..default };
-            for (kernel, layout) in
-                [("matvec", default), (if other.lane_rows { "matvec:rows" } else { "matvec:coop" }, other)]
-            {
+            let default = Layout::for_adapter(gpu, Variant::of(gpu), &m);
+            let other = Layout {
+                lane_rows: !default.lane_rows,
+                rpw: if default.lane_rows { 1 } else { 2 },
+                uniform_x: false,
+                ..default
+            };
+            let mut layouts =
+                vec![("matvec", default), (if other.lane_rows { "matvec:rows" } else { "matvec:coop" }, other)];
+            if default.uniform_x {
+                // The default layout with x read from storage, for comparison.
+                layouts.push(("matvec:x-storage", Layout { uniform_x: false, ..default }));
+            }
+            for (kernel, layout) in layouts {
                 let mv = MatVec::with_layout(gpu, &m, [&one, &x, &y], layout, false)?;
                 let (s, cpu) = time_gpu_with_cpu(gpu, &|enc| in_pass(enc, |p| mv.dispatch(p)))?;
                 let gbps = bytes / s / 1e9;

@@ -22,6 +22,11 @@ use crate::error::{Error, Result};
 pub const STORAGE: wgpu::BufferUsages =
     wgpu::BufferUsages::STORAGE.union(wgpu::BufferUsages::COPY_DST).union(wgpu::BufferUsages::COPY_SRC);
 
+/// Usage of activation and scratch buffers: storage, and a uniform binding of
+/// one row for the matrix-vector products of CPU adapters
+/// (`shaders/x_uniform.wgsl`).
+pub const ACTIVATIONS: wgpu::BufferUsages = STORAGE.union(wgpu::BufferUsages::UNIFORM);
+
 impl Gpu {
     /// Whether the adapter is a CPU driver (lavapipe, SwiftShader, WARP):
     /// kernels pick their workgroup shapes for it, because such a driver runs
@@ -32,7 +37,7 @@ impl Gpu {
 
     /// A storage buffer initialised with `data`.
     pub fn buffer_init(&self, label: &str, data: &[u8]) -> wgpu::Buffer {
-        self.buffer_with(label, data, STORAGE)
+        self.buffer_with(label, data, ACTIVATIONS)
     }
 
     /// A zeroed storage buffer of `bytes` (rounded up to 4).
@@ -40,7 +45,7 @@ impl Gpu {
         self.device.create_buffer(&wgpu::BufferDescriptor {
             label: Some(label),
             size: bytes.max(4).div_ceil(4) * 4,
-            usage: STORAGE,
+            usage: ACTIVATIONS,
             mapped_at_creation: false,
         })
     }

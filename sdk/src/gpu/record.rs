@@ -90,14 +90,16 @@ impl GpuModel {
             let name = if st.layers.is_empty() { "rmsnorm" } else { "residual+rmsnorm" };
             r.kernel(name, &mut |p| norm.dispatch(p, &st.output_norm, n));
         }
+        // The last token's logits: after a prefill its row is not the first.
+        let output = if n == 1 { &st.output.mv } else { &st.output_last };
         match tail {
             Tail::Argmax => {
-                r.kernel("output", &mut |p| st.output.mv.dispatch(p));
+                r.kernel("output", &mut |p| output.dispatch(p));
                 r.kernel("argmax", &mut |p| st.argmax.dispatch(p, &st.argmax_bind));
             }
-            Tail::Logits => r.kernel("output", &mut |p| st.output.mv.dispatch(p)),
+            Tail::Logits => r.kernel("output", &mut |p| output.dispatch(p)),
             Tail::TopK => {
-                r.kernel("output", &mut |p| st.output.mv.dispatch(p));
+                r.kernel("output", &mut |p| output.dispatch(p));
                 r.kernel("top-k", &mut |p| st.top_k.dispatch(p, &st.top_k_bind));
             }
             Tail::AllLogits => r.kernel("output", &mut |p| st.output.mm.dispatch(p, n)),

@@ -91,6 +91,9 @@ pub struct GpuState {
     /// With the last block's FFN residual add.
     pub(crate) output_norm: wgpu::BindGroup,
     pub(crate) output: Linear,
+    /// The output projection of the last token of a prefill (`output.mv`
+    /// reads the first row, which is the token only in one-token steps).
+    pub(crate) output_last: MatVec,
     pub(crate) argmax: Argmax,
     pub(crate) argmax_bind: SelectBinding,
     pub(crate) top_k: TopK,
@@ -267,6 +270,7 @@ impl GpuModel {
                 mv: MatVec::new(gpu, out_m, &step, &xb, &logits)?,
                 mm: MatMul::new(gpu, out_m, &step, &xb, &all_logits)?,
             },
+            output_last: MatVec::last_row(gpu, out_m, &step, &xb, &logits)?,
             argmax,
             argmax_bind: argmax_bg,
             top_k,

@@ -20,13 +20,36 @@ pub fn dot_snippet(ty: GpuType) -> &'static str {
     }
 }
 
-/// The composed source for a weight type and variant.
+/// Activations from a uniform binding of one row (`shaders/x_uniform.wgsl`).
+pub const X_UNIFORM: &str = include_str!("../../../shaders/x_uniform.wgsl");
+
+/// The composed source for a weight type and variant, reading x from
+/// storage (the last of `step.tokens` rows).
 pub fn source(ty: GpuType, variant: Variant) -> String {
     compose(variant, true, &[ty.snippet(variant), super::activations(ty), dot_snippet(ty), SOURCE])
 }
 
+/// The composed source reading x from a uniform binding of one row of
+/// `cols` values (a multiple of 4).
+pub fn source_uniform_x(ty: GpuType, variant: Variant, cols: usize) -> String {
+    let size = format!("const X_VEC4S: u32 = {}u;", cols / 4);
+    compose(variant, true, &[ty.snippet(variant), &size, X_UNIFORM, dot_snippet(ty), SOURCE])
+}
+
+/// Whether rows of `cols` values fit the uniform binding of
+/// [`source_uniform_x`] on `gpu` (64 KiB on lavapipe: 16384 values).
+pub fn uniform_x_fits(gpu: &Gpu, cols: usize) -> bool {
+    cols % 4 == 0 && cols > 0 && (cols as u64) * 4 <= gpu.device.limits().max_uniform_buffer_binding_size
+}
+
 /// Rows above which a GPU gets several rows per workgroup.
 const TALL_ROWS: u64 = 32768;
+
+/// Whether `x` can be bound as a uniform row for `m`: it was created with
+/// `BufferUsages::UNIFORM` and a row fits the adapter's uniform binding.
+fn can_bind_uniform(gpu: &Gpu, m: &GpuMatrix, x: &wgpu::Buffer) -> bool {
+    x.usage().contains(wgpu::BufferUsages::UNIFORM) && uniform_x_fits(gpu, m.cols) && x.size() >= m.cols as u64 * 4
+}
 
 /// How a matrix-vector product is spread over an adapter's lanes (see the
 /// two modes in `shaders/matvec.wgsl`).
@@ -38,29 +61,33 @@ pub struct Layout {
     pub rpw: u32,
     /// Lanes per workgroup.
     pub wg: u32,
+    /// x from a uniform binding of its first row (one-token steps only):
+    /// CPU adapters, where rows fit (see `shaders/x_uniform.wgsl`).
+    pub uniform_x: bool,
 }
 
 impl Layout {
-    /// The layout for `gpu` and rows of `row_bytes`.
-    pub fn for_adapter(gpu: &Gpu, variant: Variant, row_bytes: u64) -> Self {
-        Self::for_matrix(gpu, variant, row_bytes, 0)
+    /// The layout for `gpu` and `m` (one-token steps).
+    pub fn for_adapter(gpu: &Gpu, variant: Variant, m: &GpuMatrix) -> Self {
+        Self::for_matrix(gpu, variant, (m.row_words as u64 * 4, m.cols), 0)
     }
 
-    /// The layout for `gpu` and a matrix of `rows` rows of `row_bytes`.
-    pub fn for_matrix(gpu: &Gpu, variant: Variant, row_bytes: u64, rows: u64) -> Self {
+    /// The layout for `gpu` and a matrix of `rows` rows of `row_bytes`
+    /// holding `cols` values each (one-token steps).
+    pub fn for_matrix(gpu: &Gpu, variant: Variant, (row_bytes, cols): (u64, usize), rows: u64) -> Self {
         let wg = reduce_workgroup(gpu, variant);
         if gpu.is_cpu_adapter() {
             // ~32 KiB per workgroup: enough to hide scheduling, while a
             // 0.5B model's matrices still give every core many workgroups.
             let rpw = (32768 / (row_bytes.max(1) * u64::from(wg))).clamp(1, 8) as u32;
-            Layout { lane_rows: true, rpw, wg }
+            Layout { lane_rows: true, rpw, wg, uniform_x: uniform_x_fits(gpu, cols) }
         } else {
             // One row per workgroup, except for very tall matrices (the output
             // projection: 150k rows), where a GPU spends longer scheduling
             // that many single-subgroup workgroups than reading the rows
             // (H100: 186 µs for 77 MB of Q4_0 at one row per workgroup).
             let rpw = if rows > TALL_ROWS { 4 } else { 1 };
-            Layout { lane_rows: false, rpw, wg }
+            Layout { lane_rows: false, rpw, wg, uniform_x: false }
         }
     }
 
@@ -84,16 +111,32 @@ pub struct MatVec {
 }
 
 impl MatVec {
-    /// Bind `m` to the step uniform, input rows `x` (stride cols; the last of
-    /// `step.tokens` rows is used) and output `out` (≥ rows values).
+    /// Bind `m` to the step uniform, input rows `x` (stride cols) and output
+    /// `out` (≥ rows values), for one-token steps: x's first row is used
+    /// (on CPU adapters it may be bound as a uniform, which needs
+    /// `BufferUsages::UNIFORM` on `x`; without it x is read from storage).
     pub fn new(gpu: &Gpu, m: &GpuMatrix, step: &wgpu::Buffer, x: &wgpu::Buffer, out: &wgpu::Buffer) -> Result<Self> {
         Self::at(gpu, m, [step, x, out], 0)
+    }
+
+    /// [`MatVec::new`] for steps of any number of tokens: the last of
+    /// `step.tokens` rows of x is used (the output projection after a prefill).
+    pub fn last_row(
+        gpu: &Gpu,
+        m: &GpuMatrix,
+        step: &wgpu::Buffer,
+        x: &wgpu::Buffer,
+        out: &wgpu::Buffer,
+    ) -> Result<Self> {
+        let layout = Layout::for_matrix(gpu, Variant::of(gpu), (m.row_words as u64 * 4, m.cols), m.rows as u64);
+        Self::build(gpu, m, [step, x, out], (Layout { uniform_x: false, ..layout }, 0), false)
     }
 
     /// [`MatVec::new`] writing row r to `out[base + r]`: Q, K and V of
     /// different types into one product row.
     pub fn at(gpu: &Gpu, m: &GpuMatrix, [step, x, out]: [&wgpu::Buffer; 3], base: usize) -> Result<Self> {
-        let layout = Layout::for_matrix(gpu, Variant::of(gpu), m.row_words as u64 * 4, m.rows as u64);
+        let layout = Layout::for_matrix(gpu, Variant::of(gpu), (m.row_words as u64 * 4, m.cols), m.rows as u64);
+        let layout = Layout { uniform_x: layout.uniform_x && can_bind_uniform(gpu, m, x), ..layout };
         Self::build(gpu, m, [step, x, out], (layout, base), false)
     }
 
@@ -112,7 +155,8 @@ impl MatVec {
     /// SwiGLU of a gate/up matrix from [`GpuMatrix::upload_interleaved`]:
     /// `out[i] = silu(gate_i · x) · (up_i · x)` for `m.rows / 2` outputs.
     pub fn swiglu(gpu: &Gpu, m: &GpuMatrix, step: &wgpu::Buffer, x: &wgpu::Buffer, out: &wgpu::Buffer) -> Result<Self> {
-        let layout = Layout::for_matrix(gpu, Variant::of(gpu), m.row_words as u64 * 8, m.rows as u64 / 2);
+        let layout = Layout::for_matrix(gpu, Variant::of(gpu), (m.row_words as u64 * 8, m.cols), m.rows as u64 / 2);
+        let layout = Layout { uniform_x: layout.uniform_x && can_bind_uniform(gpu, m, x), ..layout };
         Self::build(gpu, m, [step, x, out], (layout, 0), true)
     }
 
@@ -126,7 +170,23 @@ impl MatVec {
         if pairs && m.chunks.iter().any(|c| c.rows % 2 != 0 || c.row_offset % 2 != 0) {
             return Err(Error::Gpu { reason: format!("{}: SwiGLU needs chunks of whole row pairs", m.name) });
         }
-        let src = source(m.ty, Variant::of(gpu));
+        let uniform_x = layout.uniform_x;
+        if uniform_x && !can_bind_uniform(gpu, m, x) {
+            return Err(Error::Gpu {
+                reason: format!("{}: x cannot be bound as a uniform row of {} values", m.name, m.cols),
+            });
+        }
+        let src =
+            if uniform_x { source_uniform_x(m.ty, Variant::of(gpu), m.cols) } else { source(m.ty, Variant::of(gpu)) };
+        let x_binding = if uniform_x {
+            wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+                buffer: x,
+                offset: 0,
+                size: std::num::NonZeroU64::new(m.cols as u64 * 4),
+            })
+        } else {
+            x.as_entire_binding()
+        };
         let flag = |b: bool| if b { 1.0 } else { 0.0 };
         let extra = [
             ("WG", f64::from(layout.wg)),
@@ -136,7 +196,7 @@ impl MatVec {
             ("OUT_BASE", base as f64),
         ];
         let parts = bind_chunks(gpu, m, "matvec", &src, &extra, |c| {
-            vec![step.as_entire_binding(), c.buffer.as_entire_binding(), x.as_entire_binding(), out.as_entire_binding()]
+            vec![step.as_entire_binding(), c.buffer.as_entire_binding(), x_binding.clone(), out.as_entire_binding()]
         })?;
         Ok(MatVec { parts, layout, pairs })
     }

@@ -232,6 +232,7 @@ pub fn all_sources(variant: Variant) -> Vec<(String, String)> {
         vec![("rmsnorm".into(), rmsnorm::source(variant)), ("elementwise".into(), elementwise::source(variant))];
     for ty in crate::gpu::weights::GpuType::ALL {
         v.push((format!("matvec {ty:?}"), matvec::source(ty, variant)));
+        v.push((format!("matvec {ty:?} x-uniform"), matvec::source_uniform_x(ty, variant, 64)));
         v.push((format!("matmul {ty:?}"), matmul::source(ty, variant)));
         v.push((format!("embed {ty:?}"), embed::source(ty, variant)));
     }
