@@ -5,7 +5,8 @@
 // group of 4 elements it dequantizes 8 weight vec4s once and uses each for 8
 // tokens (x arranged as two mat4x4 whose columns are tokens, so `w * X` gives
 // four dot products). Lanes of a workgroup take consecutive row blocks and
-// share the token block, so their x reads hit the same addresses. There is no
+// share the token block, so their x reads hit the same addresses; x_tile
+// (x_tile_loads.wgsl, or x_tile_shared.wgsl on CPU adapters) fetches them. There is no
 // workgroup memory and no barrier: on CPU adapters (lavapipe) a barrier
 // switches every invocation's context and costs more than the arithmetic,
 // and on GPUs the shared x reads are served by the L1 cache.
@@ -42,11 +43,9 @@ fn store(row: u32, t0: u32, acc: vec4<f32>, k: u32) {
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
     let r0 = (wid.x * WG + lid) * TR;
     let t0 = wid.y * TT;
-    if (r0 >= ROWS) {
-        return;
-    }
     // Rows and tokens past the end repeat the last valid one (reads stay in
-    // bounds); their results are not stored.
+    // bounds); their results are not stored. No lane returns early: with
+    // x_tile_shared.wgsl every lane takes part in each step's broadcasts.
     let last_row = ROWS - 1u;
     let last_tok = step.tokens - 1u;
     var rb: array<u32, 8>;
@@ -65,11 +64,13 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     var a5 = mat2x4<f32>();
     var a6 = mat2x4<f32>();
     var a7 = mat2x4<f32>();
+    let own = tk[lid % TT];   // the token this lane fetches (x_tile_shared.wgsl)
     let groups = (N + 3u) / 4u;
     for (var g = 0u; g < groups; g++) {
         let i = 4u * g;
-        let xa = mat4x4<f32>(x4(tk[0], i), x4(tk[1], i), x4(tk[2], i), x4(tk[3], i));
-        let xb = mat4x4<f32>(x4(tk[4], i), x4(tk[5], i), x4(tk[6], i), x4(tk[7], i));
+        let xt = x_tile(tk, own, i);
+        let xa = xt.a;
+        let xb = xt.b;
         let w0 = load4(rb[0], g);
         let w1 = load4(rb[1], g);
         let w2 = load4(rb[2], g);

@@ -13,9 +13,25 @@ pub const ROWS_PER_INVOCATION: u32 = 8;
 /// Tokens per invocation (`TT` in the shader).
 pub const TOKENS_PER_INVOCATION: u32 = 8;
 
-/// The composed source for a weight type and variant.
-pub fn source(ty: GpuType, variant: Variant) -> String {
-    compose(variant, false, &[ty.snippet(variant), super::activations(ty), SOURCE])
+/// x tiles loaded by every lane (`shaders/x_tile_loads.wgsl`).
+pub const X_TILE_LOADS: &str = include_str!("../../../shaders/x_tile_loads.wgsl");
+/// x tiles shared through subgroup broadcasts (`shaders/x_tile_shared.wgsl`).
+pub const X_TILE_SHARED: &str = include_str!("../../../shaders/x_tile_shared.wgsl");
+
+/// The composed source for a weight type and variant; `shared_x` (which
+/// needs a subgroup variant) assembles x tiles with subgroup broadcasts.
+pub fn source(ty: GpuType, variant: Variant, shared_x: bool) -> String {
+    let tile = if shared_x { X_TILE_SHARED } else { X_TILE_LOADS };
+    compose(variant, false, &[ty.snippet(variant), super::activations(ty), tile, SOURCE])
+}
+
+/// Whether x tiles are shared by subgroup broadcasts on `gpu`: CPU adapters
+/// whose workgroup ([`workgroup`]) is exactly one subgroup of a fixed size of
+/// at least the 8 tokens of a tile. GPUs keep the loads (their L1 cache
+/// serves them; not measured otherwise).
+pub fn shares_x(gpu: &Gpu, variant: Variant) -> bool {
+    let (min, max) = gpu.summary.subgroup_size;
+    variant.subgroups && gpu.is_cpu_adapter() && min == max && (TOKENS_PER_INVOCATION..=64).contains(&min)
 }
 
 /// Lanes per workgroup: CPU adapters run a workgroup as one SIMD loop, so a
@@ -56,7 +72,8 @@ impl MatMul {
         if let Some(tile) = gpu.coop_tile {
             return Ok(MatMul::Coop(super::matmul_coop::CoopMatMul::at(gpu, m, [step, x, out], (base, stride), tile)?));
         }
-        let src = source(m.ty, Variant::of(gpu));
+        let variant = Variant::of(gpu);
+        let src = source(m.ty, variant, shares_x(gpu, variant));
         let wg = workgroup(gpu);
         let extra = [("OUT_STRIDE", stride as f64), ("OUT_BASE", base as f64), ("WG", f64::from(wg))];
         let parts = bind_chunks(gpu, m, "matmul", &src, &extra, |c| {

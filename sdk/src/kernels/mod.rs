@@ -233,7 +233,10 @@ pub fn all_sources(variant: Variant) -> Vec<(String, String)> {
     for ty in crate::gpu::weights::GpuType::ALL {
         v.push((format!("matvec {ty:?}"), matvec::source(ty, variant)));
         v.push((format!("matvec {ty:?} x-uniform"), matvec::source_uniform_x(ty, variant, 64)));
-        v.push((format!("matmul {ty:?}"), matmul::source(ty, variant)));
+        v.push((format!("matmul {ty:?}"), matmul::source(ty, variant, false)));
+        if variant.subgroups {
+            v.push((format!("matmul {ty:?} x-shared"), matmul::source(ty, variant, true)));
+        }
         v.push((format!("embed {ty:?}"), embed::source(ty, variant)));
     }
     for kv in [crate::model::KvCacheType::F32, crate::model::KvCacheType::F16] {
