@@ -22,14 +22,26 @@ fn scale_min(b: u32, s: u32) -> vec2<f32> {
     return vec2<f32>(f32(sc), f32(m));
 }
 
-fn load4(row_word: u32, g: u32) -> vec4<f32> {
+// One (d·scale, dmin·min) per sub-block of 32: 8 groups.
+const SCALE_GROUPS: u32 = 8u;
+
+fn scale_of(row_word: u32, g: u32) -> vec2<f32> {
+    let b = row_word + (g / 64u) * BLOCK_WORDS;
+    let j = g % 64u;            // group within the super-block
+    let dm = unpack2x16float(w[b]);
+    let sm = scale_min(b, 2u * (j / 16u) + select(0u, 1u, j % 16u >= 8u));
+    return vec2<f32>(dm.x * sm.x, dm.y * sm.y);
+}
+
+fn load4_scaled(row_word: u32, g: u32, s: vec2<f32>) -> vec4<f32> {
     let b = row_word + (g / 64u) * BLOCK_WORDS;
     let j = g % 64u;            // group within the super-block
     let c = j / 16u;            // chunk of 64
     let r = j % 16u;            // group within the chunk
-    let high = r >= 8u;
-    let dm = unpack2x16float(w[b]);
-    let sm = scale_min(b, 2u * c + select(0u, 1u, high));
-    let q = (w[b + 4u + c * 8u + r % 8u] >> select(0u, 4u, high)) & 0x0F0F0F0Fu;
-    return dm.x * sm.x * vec4<f32>(unpack4xU8(q)) - dm.y * sm.y;
+    let q = (w[b + 4u + c * 8u + r % 8u] >> select(0u, 4u, r >= 8u)) & 0x0F0F0F0Fu;
+    return s.x * vec4<f32>(unpack4xU8(q)) - s.y;
+}
+
+fn load4(row_word: u32, g: u32) -> vec4<f32> {
+    return load4_scaled(row_word, g, scale_of(row_word, g));
 }

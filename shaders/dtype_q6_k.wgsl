@@ -11,7 +11,18 @@
 
 const BLOCK_WORDS: u32 = 53u;
 
-fn load4(row_word: u32, g: u32) -> vec4<f32> {
+// One d·scale per 16 elements: 4 groups.
+const SCALE_GROUPS: u32 = 4u;
+
+fn scale_of(row_word: u32, g: u32) -> vec2<f32> {
+    let b = row_word + (g / 64u) * BLOCK_WORDS;
+    let j = g % 64u;
+    let si = 8u * (j / 32u) + (j % 8u) / 4u + 2u * ((j % 32u) / 8u);
+    let sc = f32(extractBits(bitcast<i32>(w[b + 48u + si / 4u]), 8u * (si % 4u), 8u));
+    return vec2<f32>(unpack2x16float(w[b + 52u]).x * sc, 0.0);
+}
+
+fn load4_scaled(row_word: u32, g: u32, s: vec2<f32>) -> vec4<f32> {
     let b = row_word + (g / 64u) * BLOCK_WORDS;
     let j = g % 64u;
     let h = j / 32u;            // half
@@ -21,8 +32,9 @@ fn load4(row_word: u32, g: u32) -> vec4<f32> {
     let lo = (ql >> select(0u, 4u, k >= 2u)) & 0x0F0F0F0Fu;
     let qh = (w[b + 32u + 8u * h + l / 4u] >> (2u * k)) & 0x03030303u;
     let q = vec4<f32>(unpack4xU8(lo | (qh << 4u))) - 32.0;
-    let si = 8u * h + l / 16u + 2u * k;
-    let sc = f32(extractBits(bitcast<i32>(w[b + 48u + si / 4u]), 8u * (si % 4u), 8u));
-    let d = unpack2x16float(w[b + 52u]).x;
-    return d * sc * q;
+    return s.x * q;
+}
+
+fn load4(row_word: u32, g: u32) -> vec4<f32> {
+    return load4_scaled(row_word, g, scale_of(row_word, g));
 }

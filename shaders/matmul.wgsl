@@ -66,27 +66,40 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     var a7 = mat2x4<f32>();
     let own = tk[lid % TT];   // the token this lane fetches (x_tile_shared.wgsl)
     let groups = (N + 3u) / 4u;
-    for (var g = 0u; g < groups; g++) {
-        let i = 4u * g;
-        let xt = x_tile(tk, own, i);
-        let xa = xt.a;
-        let xb = xt.b;
-        let w0 = load4(rb[0], g);
-        let w1 = load4(rb[1], g);
-        let w2 = load4(rb[2], g);
-        let w3 = load4(rb[3], g);
-        let w4 = load4(rb[4], g);
-        let w5 = load4(rb[5], g);
-        let w6 = load4(rb[6], g);
-        let w7 = load4(rb[7], g);
-        a0 += mat2x4<f32>(w0 * xa, w0 * xb);
-        a1 += mat2x4<f32>(w1 * xa, w1 * xb);
-        a2 += mat2x4<f32>(w2 * xa, w2 * xb);
-        a3 += mat2x4<f32>(w3 * xa, w3 * xb);
-        a4 += mat2x4<f32>(w4 * xa, w4 * xb);
-        a5 += mat2x4<f32>(w5 * xa, w5 * xb);
-        a6 += mat2x4<f32>(w6 * xa, w6 * xb);
-        a7 += mat2x4<f32>(w7 * xa, w7 * xb);
+    // Runs of groups that share their scales (dtype_*.wgsl, SCALE_GROUPS):
+    // each row's scale is read once per run, not once per group.
+    for (var g0 = 0u; g0 < groups; g0 += SCALE_GROUPS) {
+        let s0 = scale_of(rb[0], g0);
+        let s1 = scale_of(rb[1], g0);
+        let s2 = scale_of(rb[2], g0);
+        let s3 = scale_of(rb[3], g0);
+        let s4 = scale_of(rb[4], g0);
+        let s5 = scale_of(rb[5], g0);
+        let s6 = scale_of(rb[6], g0);
+        let s7 = scale_of(rb[7], g0);
+        let g1 = min(g0 + SCALE_GROUPS, groups);
+        for (var g = g0; g < g1; g++) {
+            let i = 4u * g;
+            let xt = x_tile(tk, own, i);
+            let xa = xt.a;
+            let xb = xt.b;
+            let w0 = load4_scaled(rb[0], g, s0);
+            let w1 = load4_scaled(rb[1], g, s1);
+            let w2 = load4_scaled(rb[2], g, s2);
+            let w3 = load4_scaled(rb[3], g, s3);
+            let w4 = load4_scaled(rb[4], g, s4);
+            let w5 = load4_scaled(rb[5], g, s5);
+            let w6 = load4_scaled(rb[6], g, s6);
+            let w7 = load4_scaled(rb[7], g, s7);
+            a0 += mat2x4<f32>(w0 * xa, w0 * xb);
+            a1 += mat2x4<f32>(w1 * xa, w1 * xb);
+            a2 += mat2x4<f32>(w2 * xa, w2 * xb);
+            a3 += mat2x4<f32>(w3 * xa, w3 * xb);
+            a4 += mat2x4<f32>(w4 * xa, w4 * xb);
+            a5 += mat2x4<f32>(w5 * xa, w5 * xb);
+            a6 += mat2x4<f32>(w6 * xa, w6 * xb);
+            a7 += mat2x4<f32>(w7 * xa, w7 * xb);
+        }
     }
     for (var k = 0u; k < 2u; k++) {
         store(r0, t0, a0[k], k);
