@@ -24,6 +24,11 @@ pub const SOURCE: &str = include_str!("../../../shaders/attention.wgsl");
 pub const COMBINE: &str = include_str!("../../../shaders/attention_combine.wgsl");
 /// WGSL body of the prefill kernel.
 pub const PREFILL: &str = include_str!("../../../shaders/attention_prefill.wgsl");
+/// WGSL body of the prefill kernel for CPU adapters (a query per lane).
+pub const PREFILL_LANES: &str = include_str!("../../../shaders/attention_prefill_lanes.wgsl");
+
+/// Widest head the lane kernel holds in registers (`4 · MAX_GROUPS`).
+pub const PREFILL_LANES_MAX_HEAD_DIM: usize = 256;
 
 /// How the decode pass is cut: keys per workgroup, and the variant and size
 /// of its workgroups.
@@ -68,28 +73,53 @@ pub fn sources(variant: Variant, kv: KvCacheType) -> [String; 3] {
     ]
 }
 
+/// The lane prefill kernel's source (needs a subgroup variant).
+pub fn prefill_lanes_source(variant: Variant, kv: KvCacheType) -> String {
+    compose(variant, false, &[kv_snippet(kv), PREFILL_LANES])
+}
+
+/// Whether prefill on `gpu` uses the lane kernel: CPU adapters whose
+/// workgroup of one fixed-size subgroup (at least the kernel's 8 keys per
+/// step) holds a head of `head_dim` in registers.
+pub fn prefill_uses_lanes(gpu: &Gpu, head_dim: usize) -> bool {
+    let (min, max) = gpu.summary.subgroup_size;
+    Variant::of(gpu).subgroups
+        && gpu.is_cpu_adapter()
+        && min == max
+        && (8..=64).contains(&min)
+        && head_dim <= PREFILL_LANES_MAX_HEAD_DIM
+}
+
 /// Query tokens per prefill workgroup: 16, fewer for wide heads so the
 /// accumulators (BQ × head_dim f32) stay within 8 KiB of workgroup memory.
 pub fn prefill_queries(head_dim: usize) -> u32 {
     (2048 / head_dim.max(1)).clamp(1, 16) as u32
 }
 
-/// Keys per prefill dispatch. llvmpipe ends a shader invocation after 65535
-/// loop iterations in total (all loops together, silently); with 64
-/// invocations a 16-key tile costs each about 300 iterations at any head
-/// width up to 512, so 1024 keys stay near 20 000. Wider heads get shorter
-/// ranges.
-pub fn prefill_range(head_dim: usize) -> u32 {
-    if head_dim <= 512 {
-        1024
-    } else {
-        256
-    }
+/// Keys per prefill dispatch for workgroups of `wg` invocations. llvmpipe
+/// ends a shader invocation after 65535 loop iterations in total (all loops
+/// together, silently); with 64 invocations a 16-key tile costs each about
+/// 300 iterations at any head width up to 512, so 1024 keys stay near
+/// 20 000. Fewer invocations do proportionally more iterations each, and
+/// wider heads get shorter ranges.
+pub fn prefill_range(head_dim: usize, wg: u32) -> u32 {
+    let base = if head_dim <= 512 { 1024 } else { 256 };
+    (base * wg.clamp(1, 64) / 64 / PREFILL_KEYS * PREFILL_KEYS).max(PREFILL_KEYS)
 }
 
-/// Invocations per prefill workgroup, in every variant: the kernel uses no
-/// reductions, and more invocations mean fewer loop iterations each.
-const PREFILL_WG: u32 = 64;
+/// Invocations per prefill workgroup. GPUs: 64 (the kernel uses no
+/// reductions, and more invocations mean fewer loop iterations each). CPU
+/// adapters: one subgroup, so a workgroup is a single SIMD loop and its
+/// barriers switch no contexts (llvmpipe runs a 64-invocation workgroup as
+/// eight coroutines and switches all of them at each of the four barriers
+/// per key tile).
+pub fn prefill_workgroup(gpu: &Gpu) -> u32 {
+    if gpu.is_cpu_adapter() {
+        gpu.summary.subgroup_size.0.clamp(1, 64)
+    } else {
+        64
+    }
+}
 
 /// Attention pipelines for one layer shape, and the scratch every binding of
 /// them shares (layers run one after another, so one copy serves them all).
@@ -164,8 +194,12 @@ impl Attention {
         let wg = f64::from(reduce_workgroup(gpu, v));
         let DecodeShape { chunk, variant: split_v, wg: split_wg } = decode;
         let max_chunks = (max_ctx as u32).div_ceil(chunk);
-        let bq = prefill_queries(head_dim);
-        let range = prefill_range(head_dim);
+        let lanes = prefill_uses_lanes(gpu, head_dim);
+        let prefill_wg = if lanes { gpu.summary.subgroup_size.0 } else { prefill_workgroup(gpu) };
+        // The lane kernel takes one query per lane; its loops per key tile are
+        // at most ~2·64 + 30 iterations, so 1024-key ranges stay under 21 000.
+        let bq = if lanes { prefill_wg } else { prefill_queries(head_dim) };
+        let range = prefill_range(head_dim, if lanes { 64 } else { prefill_wg });
         let scale = f64::from(1.0 / (head_dim as f32).sqrt());
         let [_, combine_src, prefill_src] = sources(v, kv);
         let [split_src, _, _] = sources(split_v, kv);
@@ -185,8 +219,14 @@ impl Attention {
             &combine_src,
             &[&[("HEAD_DIM", head_dim as f64), ("WG", wg)][..], &chunking[..]].concat(),
         )?;
-        let tiling = [("BQ", f64::from(bq)), ("RANGE", f64::from(range)), ("WG", f64::from(PREFILL_WG))];
-        let prefill = pipeline(gpu, "attention prefill", &prefill_src, &[&shape[..], &tiling[..]].concat())?;
+        let prefill = if lanes {
+            let tiling = [("RANGE", f64::from(range)), ("WG", f64::from(prefill_wg))];
+            let src = prefill_lanes_source(v, kv);
+            pipeline(gpu, "attention prefill (lanes)", &src, &[&shape[..], &tiling[..]].concat())?
+        } else {
+            let tiling = [("BQ", f64::from(bq)), ("RANGE", f64::from(range)), ("WG", f64::from(prefill_wg))];
+            pipeline(gpu, "attention prefill", &prefill_src, &[&shape[..], &tiling[..]].concat())?
+        };
 
         let sized = |what: &str, bytes: u64| -> Result<wgpu::Buffer> {
             if bytes > gpu.max_binding {

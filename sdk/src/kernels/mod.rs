@@ -244,6 +244,9 @@ pub fn all_sources(variant: Variant) -> Vec<(String, String)> {
         v.push((format!("attention {kv:?}"), split));
         v.push((format!("attention_combine {kv:?}"), combine));
         v.push((format!("attention_prefill {kv:?}"), prefill));
+        if variant.subgroups {
+            v.push((format!("attention_prefill_lanes {kv:?}"), attention::prefill_lanes_source(variant, kv)));
+        }
         v.push((format!("qkv_post {kv:?}"), qkv_post::source(variant, kv)));
     }
     v.push(("argmax logits".into(), argmax::source(variant, false)));
