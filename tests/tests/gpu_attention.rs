@@ -76,8 +76,16 @@ fn decode_attention_matches_cpu() {
         // This adapter's shape, and a GPU's (256 invocations, 64-key chunks,
         // keys split between invocations in the V pass) on any adapter.
         let v = Variant { subgroups: false, ..Variant::of(&gpu) };
-        let gpu_shape = DecodeShape { chunk: 64, variant: v, wg: 256 };
-        for ((n_heads, n_kv, hd), shape) in SHAPES.into_iter().flat_map(|s| [(s, None), (s, Some(gpu_shape))]) {
+        let gpu_shape = DecodeShape { chunk: 64, variant: v, wg: 256, lanes: false };
+        // And the tiled pass in the CPU adapter's workgroup shape, where the
+        // adapter's own shape is the lane pass.
+        let own = DecodeShape::for_adapter(&gpu);
+        let tiled = DecodeShape { lanes: false, ..own };
+        let mut shapes = vec![None, Some(gpu_shape)];
+        if own.lanes {
+            shapes.push(Some(tiled));
+        }
+        for ((n_heads, n_kv, hd), shape) in SHAPES.into_iter().flat_map(|s| shapes.iter().map(move |&x| (s, x))) {
             let att = match shape {
                 None => Attention::new(&gpu, n_heads, n_kv, hd, max_ctx, KvCacheType::F32).unwrap(),
                 Some(d) => Attention::with_decode_shape(&gpu, n_heads, n_kv, hd, max_ctx, KvCacheType::F32, d).unwrap(),

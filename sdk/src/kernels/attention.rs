@@ -40,6 +40,10 @@ pub struct DecodeShape {
     pub variant: Variant,
     /// Invocations per split workgroup.
     pub wg: u32,
+    /// The lane kernel (`attention_lanes.wgsl`: one subgroup, a key per
+    /// lane at a time, no workgroup memory) instead of `attention.wgsl`.
+    /// Used for heads up to [`PREFILL_LANES_MAX_HEAD_DIM`] wide.
+    pub lanes: bool,
 }
 
 impl DecodeShape {
@@ -48,46 +52,61 @@ impl DecodeShape {
     /// workgroups to fill the device with, half the keys to walk in each).
     pub fn for_adapter(gpu: &Gpu) -> Self {
         let (variant, wg) = row_workgroup(gpu, Variant::of(gpu));
-        DecodeShape { chunk: if gpu.is_cpu_adapter() { 128 } else { 64 }, variant, wg }
+        let lanes = uses_lanes(gpu);
+        DecodeShape { chunk: if gpu.is_cpu_adapter() { 128 } else { 64 }, variant, wg, lanes }
     }
 }
 /// Keys per tile in the prefill kernel (`BK` in the shader).
 pub const PREFILL_KEYS: u32 = 16;
 
-/// The cache accessors (`k4`/`v4` and bindings 2, 3) of each cache type.
-pub fn kv_snippet(kv: KvCacheType) -> &'static str {
-    match kv {
-        KvCacheType::F32 => include_str!("../../../shaders/kv_f32.wgsl"),
-        KvCacheType::F16 => include_str!("../../../shaders/kv_f16.wgsl"),
+/// The cache accessors (`k4`/`v4` and bindings 2, 3) of each cache type:
+/// one vector load per 4 dims where heads are a multiple of 4 wide, scalar
+/// loads with bounds selects otherwise.
+pub fn kv_snippet(kv: KvCacheType, head_dim: usize) -> &'static str {
+    match (kv, head_dim % 4 == 0) {
+        (KvCacheType::F32, true) => include_str!("../../../shaders/kv_f32_vec4.wgsl"),
+        (KvCacheType::F32, false) => include_str!("../../../shaders/kv_f32.wgsl"),
+        (KvCacheType::F16, true) => include_str!("../../../shaders/kv_f16_vec4.wgsl"),
+        (KvCacheType::F16, false) => include_str!("../../../shaders/kv_f16.wgsl"),
     }
 }
 
 /// Composed sources: the decode pass, the combine pass, the prefill kernel.
-pub fn sources(variant: Variant, kv: KvCacheType) -> [String; 3] {
+pub fn sources(variant: Variant, kv: KvCacheType, head_dim: usize) -> [String; 3] {
     // The snippet reads HEAD_DIM, declared by the bodies: overrides may be
     // used before their declaration in WGSL (module scope is order-free).
     [
-        compose(variant, true, &[kv_snippet(kv), SOURCE]),
+        compose(variant, true, &[kv_snippet(kv, head_dim), SOURCE]),
         compose(variant, true, &[COMBINE]),
-        compose(variant, false, &[kv_snippet(kv), PREFILL]),
+        compose(variant, false, &[kv_snippet(kv, head_dim), PREFILL]),
     ]
 }
 
+/// WGSL body of the decode split pass for CPU adapters.
+pub const LANES: &str = include_str!("../../../shaders/attention_lanes.wgsl");
+
+/// The lane decode pass's source (needs a subgroup variant).
+pub fn lanes_source(variant: Variant, kv: KvCacheType, head_dim: usize) -> String {
+    compose(variant, false, &[kv_snippet(kv, head_dim), LANES])
+}
+
 /// The lane prefill kernel's source (needs a subgroup variant).
-pub fn prefill_lanes_source(variant: Variant, kv: KvCacheType) -> String {
-    compose(variant, false, &[kv_snippet(kv), PREFILL_LANES])
+pub fn prefill_lanes_source(variant: Variant, kv: KvCacheType, head_dim: usize) -> String {
+    compose(variant, false, &[kv_snippet(kv, head_dim), PREFILL_LANES])
 }
 
 /// Whether prefill on `gpu` uses the lane kernel: CPU adapters whose
 /// workgroup of one fixed-size subgroup (at least the kernel's 8 keys per
 /// step) holds a head of `head_dim` in registers.
 pub fn prefill_uses_lanes(gpu: &Gpu, head_dim: usize) -> bool {
+    uses_lanes(gpu) && head_dim <= PREFILL_LANES_MAX_HEAD_DIM
+}
+
+/// CPU adapters whose workgroups can be one fixed-size subgroup of at least
+/// 8 lanes, with subgroup operations: where the lane kernels run.
+fn uses_lanes(gpu: &Gpu) -> bool {
     let (min, max) = gpu.summary.subgroup_size;
-    Variant::of(gpu).subgroups
-        && gpu.is_cpu_adapter()
-        && min == max
-        && (8..=64).contains(&min)
-        && head_dim <= PREFILL_LANES_MAX_HEAD_DIM
+    Variant::of(gpu).subgroups && gpu.is_cpu_adapter() && min == max && (8..=64).contains(&min)
 }
 
 /// Query tokens per prefill workgroup: 16, fewer for wide heads so the
@@ -192,7 +211,9 @@ impl Attention {
         }
         let v = Variant::of(gpu);
         let wg = f64::from(reduce_workgroup(gpu, v));
-        let DecodeShape { chunk, variant: split_v, wg: split_wg } = decode;
+        let DecodeShape { chunk, variant: split_v, wg: split_wg, lanes: decode_lanes } = decode;
+        // The lane pass needs subgroups and holds heads up to 256 wide.
+        let decode_lanes = decode_lanes && split_v.subgroups && head_dim <= PREFILL_LANES_MAX_HEAD_DIM;
         let max_chunks = (max_ctx as u32).div_ceil(chunk);
         let lanes = prefill_uses_lanes(gpu, head_dim);
         let prefill_wg = if lanes { gpu.summary.subgroup_size.0 } else { prefill_workgroup(gpu) };
@@ -201,8 +222,8 @@ impl Attention {
         let bq = if lanes { prefill_wg } else { prefill_queries(head_dim) };
         let range = prefill_range(head_dim, if lanes { 64 } else { prefill_wg });
         let scale = f64::from(1.0 / (head_dim as f32).sqrt());
-        let [_, combine_src, prefill_src] = sources(v, kv);
-        let [split_src, _, _] = sources(split_v, kv);
+        let [_, combine_src, prefill_src] = sources(v, kv, head_dim);
+        let [split_src, _, _] = sources(split_v, kv, head_dim);
         let shape = [
             ("N_HEADS", n_heads as f64),
             ("HEAD_DIM", head_dim as f64),
@@ -212,7 +233,12 @@ impl Attention {
         ];
         let chunking = [("CHUNK", f64::from(chunk)), ("MAX_CHUNKS", f64::from(max_chunks))];
         let split_wg = [("WG", f64::from(split_wg))];
-        let split = pipeline(gpu, "attention split", &split_src, &[&shape[..], &chunking[..], &split_wg[..]].concat())?;
+        let split = if decode_lanes {
+            let src = lanes_source(split_v, kv, head_dim);
+            pipeline(gpu, "attention split (lanes)", &src, &[&shape[..], &chunking[..], &split_wg[..]].concat())?
+        } else {
+            pipeline(gpu, "attention split", &split_src, &[&shape[..], &chunking[..], &split_wg[..]].concat())?
+        };
         let combine = pipeline(
             gpu,
             "attention combine",
@@ -221,7 +247,7 @@ impl Attention {
         )?;
         let prefill = if lanes {
             let tiling = [("RANGE", f64::from(range)), ("WG", f64::from(prefill_wg))];
-            let src = prefill_lanes_source(v, kv);
+            let src = prefill_lanes_source(v, kv, head_dim);
             pipeline(gpu, "attention prefill (lanes)", &src, &[&shape[..], &tiling[..]].concat())?
         } else {
             let tiling = [("BQ", f64::from(bq)), ("RANGE", f64::from(range)), ("WG", f64::from(prefill_wg))];

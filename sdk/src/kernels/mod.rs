@@ -239,14 +239,20 @@ pub fn all_sources(variant: Variant) -> Vec<(String, String)> {
         }
         v.push((format!("embed {ty:?}"), embed::source(ty, variant)));
     }
-    for kv in [crate::model::KvCacheType::F32, crate::model::KvCacheType::F16] {
-        let [split, combine, prefill] = attention::sources(variant, kv);
-        v.push((format!("attention {kv:?}"), split));
-        v.push((format!("attention_combine {kv:?}"), combine));
-        v.push((format!("attention_prefill {kv:?}"), prefill));
+    // Head widths of both cache accessors: vector loads (64) and scalar (10).
+    for (kv, hd) in
+        [crate::model::KvCacheType::F32, crate::model::KvCacheType::F16].into_iter().flat_map(|kv| [(kv, 64), (kv, 10)])
+    {
+        let [split, combine, prefill] = attention::sources(variant, kv, hd);
+        v.push((format!("attention {kv:?} {hd}"), split));
+        v.push((format!("attention_combine {kv:?} {hd}"), combine));
+        v.push((format!("attention_prefill {kv:?} {hd}"), prefill));
         if variant.subgroups {
-            v.push((format!("attention_prefill_lanes {kv:?}"), attention::prefill_lanes_source(variant, kv)));
+            v.push((format!("attention_prefill_lanes {kv:?} {hd}"), attention::prefill_lanes_source(variant, kv, hd)));
+            v.push((format!("attention_lanes {kv:?} {hd}"), attention::lanes_source(variant, kv, hd)));
         }
+    }
+    for kv in [crate::model::KvCacheType::F32, crate::model::KvCacheType::F16] {
         v.push((format!("qkv_post {kv:?}"), qkv_post::source(variant, kv)));
     }
     v.push(("argmax logits".into(), argmax::source(variant, false)));
