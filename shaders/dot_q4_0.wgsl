@@ -1,20 +1,24 @@
 // Q4_0 for the matrix-vector product: one unit is one block of 32 (layout in
-// dtype_q4_0.wgsl). The lane reads the block's four nibble words and its
-// scale once and dequantizes in registers; x[xb..xb+32] is the matching
-// slice of the activation row (x4 from x_vec4.wgsl).
+// dtype_q4_0.wgsl). The lane reads the block's 16 bytes of nibbles as one
+// vec4 through w4, a second view of the weight binding (on lavapipe one
+// 4-word load costs about half of four 1-word loads), and the block's scale
+// through w; it dequantizes in registers; x[xb..xb+32] is the matching slice
+// of the activation row (x4 from the x_*.wgsl snippet).
+
+@group(0) @binding(4) var<storage, read> w4: array<vec4<u32>>;
 
 const UNIT: u32 = 32u;
 
 fn unit_dot(row_word: u32, u: u32, xrow: u32) -> f32 {
     let xb = u * UNIT;
-    let b = row_word + u * BLOCK_WORDS;
+    let nib = w4[row_word / 4u + u];
     let shifts = vec4<u32>(0u, 8u, 16u, 24u);
     var s = 0.0;
     for (var j = 0u; j < 4u; j++) {
-        let q = vec4<u32>(w[b + j]) >> shifts;
+        let q = vec4<u32>(nib[j]) >> shifts;
         let lo = vec4<f32>(q & vec4<u32>(15u)) - 8.0;
         let hi = vec4<f32>((q >> vec4<u32>(4u)) & vec4<u32>(15u)) - 8.0;
         s += dot(lo, x4(xrow, xb + 4u * j)) + dot(hi, x4(xrow, xb + 16u + 4u * j));
     }
-    return unpack2x16float(w[b + 4u]).x * s;
+    return q4_0_scale(row_word, u) * s;
 }

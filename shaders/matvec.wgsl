@@ -65,7 +65,31 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     let second = select(0u, ROW_WORDS, PAIRS);   // word offset of the pair's second row
     if (LANE_ROWS) {
         let first = (wid.x + wid.y * nwg.x) * RPW * WG;
-        for (var k = 0u; k < RPW; k++) {
+        var k = 0u;
+        // Two passes at a time where there are two (and no SwiGLU pair to
+        // carry): two independent rows per lane keep more loads in flight
+        // (lavapipe: 10-30 % faster). Rows past the end repeat the last.
+        if (!PAIRS) {
+            for (; k + 1u < RPW; k += 2u) {
+                let r = first + k * WG + lid;
+                let r2 = r + WG;
+                let row = min(r, out_rows() - 1u) * ROW_WORDS;
+                let row2 = min(r2, out_rows() - 1u) * ROW_WORDS;
+                var a = 0.0;
+                var a2 = 0.0;
+                for (var u = 0u; u < units; u++) {
+                    a += unit_dot(row, u, xrow);
+                    a2 += unit_dot(row2, u, xrow);
+                }
+                if (r < out_rows()) {
+                    out[out_offset() + r] = a;
+                }
+                if (r2 < out_rows()) {
+                    out[out_offset() + r2] = a2;
+                }
+            }
+        }
+        for (; k < RPW; k++) {
             let r = first + k * WG + lid;
             if (r < out_rows()) {
                 let row = weight_row(r) * ROW_WORDS;

@@ -59,7 +59,7 @@ fn check_every_layout(
     let one = gpu.uniform("step", &Step { tokens: 1, ..Default::default() });
     let x1 = gpu.buffer_init("x_last", &f32_bytes(x_last));
     let fits = matvec::uniform_x_fits(gpu, m.cols);
-    for (lane_rows, rpw) in [(false, 1), (false, 3), (true, 1), (true, 2)] {
+    for (lane_rows, rpw) in [(false, 1), (false, 3), (true, 1), (true, 2), (true, 3)] {
         for uniform_x in [false, true] {
             let layout = Layout { lane_rows, rpw, wg, uniform_x };
             let io = if uniform_x { [&one, &x1, bufs[2]] } else { bufs };

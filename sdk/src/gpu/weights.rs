@@ -60,7 +60,9 @@ impl GpuType {
             GpuType::F32 => groups * 4,
             GpuType::F16 => groups * 2,
             GpuType::Q8_0 => n / 32 * 9,
-            GpuType::Q4_0 => n / 32 * 5,
+            // Nibbles (4 words per block), then the f16 scales two per
+            // word, padded to whole vec4s (`shaders/dtype_q4_0.wgsl`).
+            GpuType::Q4_0 => n / 32 * 4 + (n / 32).div_ceil(8) * 4,
             GpuType::Q4_K => n / 256 * 36,
             GpuType::Q6_K => n / 256 * 53,
         }
@@ -99,13 +101,23 @@ pub fn repack_row(ty: GpuType, src: &[u8], dst: &mut [u32]) {
             }
         }
         // Move the leading f16 scale behind the quants so every field is word-aligned.
-        GpuType::Q8_0 | GpuType::Q4_0 => {
-            let (bytes, words) = if ty == GpuType::Q8_0 { (34, 9) } else { (18, 5) };
-            for (b, out) in src.chunks_exact(bytes).zip(dst.chunks_exact_mut(words)) {
+        GpuType::Q8_0 => {
+            for (b, out) in src.chunks_exact(34).zip(dst.chunks_exact_mut(9)) {
                 for (d, s) in out.iter_mut().zip(b[2..].chunks_exact(4)) {
                     *d = word(s);
                 }
-                out[words - 1] = u32::from(u16::from_le_bytes([b[0], b[1]]));
+                out[8] = u32::from(u16::from_le_bytes([b[0], b[1]]));
+            }
+        }
+        // All the row's nibbles, then all its scales (two per word).
+        GpuType::Q4_0 => {
+            let blocks = src.len() / 18;
+            let (nibbles, scales) = dst.split_at_mut(blocks * 4);
+            for (u, b) in src.chunks_exact(18).enumerate() {
+                for (d, s) in nibbles[4 * u..4 * u + 4].iter_mut().zip(b[2..].chunks_exact(4)) {
+                    *d = word(s);
+                }
+                scales[u / 2] |= u32::from(u16::from_le_bytes([b[0], b[1]])) << (16 * (u % 2));
             }
         }
         GpuType::Q4_K | GpuType::Q6_K => {

@@ -78,8 +78,9 @@ impl Layout {
         let wg = reduce_workgroup(gpu, variant);
         if gpu.is_cpu_adapter() {
             // ~32 KiB per workgroup: enough to hide scheduling, while a
-            // 0.5B model's matrices still give every core many workgroups.
-            let rpw = (32768 / (row_bytes.max(1) * u64::from(wg))).clamp(1, 8) as u32;
+            // 0.5B model's matrices still give every core many workgroups;
+            // at least 2 passes, which matvec.wgsl runs as two rows per lane.
+            let rpw = (32768 / (row_bytes.max(1) * u64::from(wg))).clamp(2, 8) as u32;
             Layout { lane_rows: true, rpw, wg, uniform_x: uniform_x_fits(gpu, cols) }
         } else {
             // One row per workgroup, except for very tall matrices (the output
@@ -196,7 +197,17 @@ impl MatVec {
             ("OUT_BASE", base as f64),
         ];
         let parts = bind_chunks(gpu, m, "matvec", &src, &extra, |c| {
-            vec![step.as_entire_binding(), c.buffer.as_entire_binding(), x_binding.clone(), out.as_entire_binding()]
+            let mut b = vec![
+                step.as_entire_binding(),
+                c.buffer.as_entire_binding(),
+                x_binding.clone(),
+                out.as_entire_binding(),
+            ];
+            if m.ty == GpuType::Q4_0 {
+                // dot_q4_0.wgsl's vec4 view of the same (read-only) weights.
+                b.push(c.buffer.as_entire_binding());
+            }
+            b
         })?;
         Ok(MatVec { parts, layout, pairs })
     }
