@@ -1,14 +1,20 @@
 // Q8_0 for the matrix-vector product: one unit is one block of 32 (layout in
-// dtype_q8_0.wgsl): eight words of int8 quants and the scale, read once.
+// dtype_q8_0.wgsl). The lane reads the block's 32 quants as two vec4s
+// through w4, a second view of the weight binding (on lavapipe one 4-word
+// load costs about half of four 1-word loads), and its scale through w.
+
+@group(0) @binding(4) var<storage, read> w4: array<vec4<u32>>;
 
 const UNIT: u32 = 32u;
 
 fn unit_dot(row_word: u32, u: u32, xrow: u32) -> f32 {
     let xb = u * UNIT;
-    let b = row_word + u * BLOCK_WORDS;
+    let q0 = w4[row_word / 4u + 2u * u];
+    let q1 = w4[row_word / 4u + 2u * u + 1u];
     var s = 0.0;
-    for (var j = 0u; j < 8u; j++) {
-        s += dot(vec4<f32>(unpack4xI8(w[b + j])), x4(xrow, xb + 4u * j));
+    for (var j = 0u; j < 4u; j++) {
+        s += dot(vec4<f32>(unpack4xI8(q0[j])), x4(xrow, xb + 4u * j));
+        s += dot(vec4<f32>(unpack4xI8(q1[j])), x4(xrow, xb + 16u + 4u * j));
     }
-    return unpack2x16float(w[b + 8u]).x * s;
+    return q8_0_scale(row_word, u) * s;
 }

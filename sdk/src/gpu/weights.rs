@@ -59,7 +59,9 @@ impl GpuType {
         match self {
             GpuType::F32 => groups * 4,
             GpuType::F16 => groups * 2,
-            GpuType::Q8_0 => n / 32 * 9,
+            // Quants (8 words per block), then the f16 scales two per word,
+            // padded to whole vec4s (`shaders/dtype_q8_0.wgsl`).
+            GpuType::Q8_0 => n / 32 * 8 + (n / 32).div_ceil(8) * 4,
             // Nibbles (4 words per block), then the f16 scales two per
             // word, padded to whole vec4s (`shaders/dtype_q4_0.wgsl`).
             GpuType::Q4_0 => n / 32 * 4 + (n / 32).div_ceil(8) * 4,
@@ -100,21 +102,14 @@ pub fn repack_row(ty: GpuType, src: &[u8], dst: &mut [u32]) {
                 dst[i / 2] |= u32::from(u16::from_le_bytes([s[0], s[1]])) << (16 * (i % 2));
             }
         }
-        // Move the leading f16 scale behind the quants so every field is word-aligned.
-        GpuType::Q8_0 => {
-            for (b, out) in src.chunks_exact(34).zip(dst.chunks_exact_mut(9)) {
-                for (d, s) in out.iter_mut().zip(b[2..].chunks_exact(4)) {
-                    *d = word(s);
-                }
-                out[8] = u32::from(u16::from_le_bytes([b[0], b[1]]));
-            }
-        }
-        // All the row's nibbles, then all its scales (two per word).
-        GpuType::Q4_0 => {
-            let blocks = src.len() / 18;
-            let (nibbles, scales) = dst.split_at_mut(blocks * 4);
-            for (u, b) in src.chunks_exact(18).enumerate() {
-                for (d, s) in nibbles[4 * u..4 * u + 4].iter_mut().zip(b[2..].chunks_exact(4)) {
+        // All the row's quants, then all its scales (two per word): every
+        // block's quants start on a 16-byte boundary.
+        GpuType::Q8_0 | GpuType::Q4_0 => {
+            let (bytes, words) = if ty == GpuType::Q8_0 { (34, 8) } else { (18, 4) };
+            let blocks = src.len() / bytes;
+            let (quants, scales) = dst.split_at_mut(blocks * words);
+            for (u, b) in src.chunks_exact(bytes).enumerate() {
+                for (d, s) in quants[words * u..words * (u + 1)].iter_mut().zip(b[2..].chunks_exact(4)) {
                     *d = word(s);
                 }
                 scales[u / 2] |= u32::from(u16::from_le_bytes([b[0], b[1]])) << (16 * (u % 2));

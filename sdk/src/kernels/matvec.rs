@@ -203,8 +203,8 @@ impl MatVec {
                 x_binding.clone(),
                 out.as_entire_binding(),
             ];
-            if m.ty == GpuType::Q4_0 {
-                // dot_q4_0.wgsl's vec4 view of the same (read-only) weights.
+            if matches!(m.ty, GpuType::Q4_0 | GpuType::Q8_0) {
+                // dot_q4_0/dot_q8_0.wgsl's vec4 view of the same (read-only) weights.
                 b.push(c.buffer.as_entire_binding());
             }
             b
