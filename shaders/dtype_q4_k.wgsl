@@ -8,18 +8,24 @@
 
 const BLOCK_WORDS: u32 = 36u;
 
-fn scale_byte(b: u32, i: u32) -> u32 {
-    return (w[b + 1u + i / 4u] >> (8u * (i % 4u))) & 0xFFu;
+// Byte i of the 12 scale bytes held in words sc (words 1..3 of a super-block).
+fn scale_byte(sc: vec3<u32>, i: u32) -> u32 {
+    return (sc[i / 4u] >> (8u * (i % 4u))) & 0xFFu;
 }
 
 // The 6-bit scale and min of sub-block s (0..7), as ggml packs them.
-fn scale_min(b: u32, s: u32) -> vec2<f32> {
+fn unpack_scale_min(sc: vec3<u32>, s: u32) -> vec2<f32> {
     if (s < 4u) {
-        return vec2<f32>(f32(scale_byte(b, s) & 63u), f32(scale_byte(b, s + 4u) & 63u));
+        return vec2<f32>(f32(scale_byte(sc, s) & 63u), f32(scale_byte(sc, s + 4u) & 63u));
     }
-    let sc = (scale_byte(b, s + 4u) & 0x0Fu) | ((scale_byte(b, s - 4u) >> 6u) << 4u);
-    let m = (scale_byte(b, s + 4u) >> 4u) | ((scale_byte(b, s) >> 6u) << 4u);
-    return vec2<f32>(f32(sc), f32(m));
+    let v = (scale_byte(sc, s + 4u) & 0x0Fu) | ((scale_byte(sc, s - 4u) >> 6u) << 4u);
+    let m = (scale_byte(sc, s + 4u) >> 4u) | ((scale_byte(sc, s) >> 6u) << 4u);
+    return vec2<f32>(f32(v), f32(m));
+}
+
+// The same for the super-block at word b.
+fn scale_min(b: u32, s: u32) -> vec2<f32> {
+    return unpack_scale_min(vec3<u32>(w[b + 1u], w[b + 2u], w[b + 3u]), s);
 }
 
 // One (d·scale, dmin·min) per sub-block of 32: 8 groups.

@@ -9,31 +9,39 @@ use crate::gpu::Gpu;
 /// WGSL body.
 pub const SOURCE: &str = include_str!("../../../shaders/matvec.wgsl");
 
-/// The per-lane unit dot product of a type.
-pub fn dot_snippet(ty: GpuType) -> &'static str {
+/// The per-lane unit dot product of a type, for lanes that share a row
+/// (`lane_rows` false) or compute whole rows.
+pub fn dot_snippet(ty: GpuType, lane_rows: bool) -> &'static str {
     match ty {
         GpuType::F32 | GpuType::F16 => include_str!("../../../shaders/dot_generic.wgsl"),
         GpuType::Q8_0 => include_str!("../../../shaders/dot_q8_0.wgsl"),
         GpuType::Q4_0 => include_str!("../../../shaders/dot_q4_0.wgsl"),
+        GpuType::Q4_K if lane_rows => include_str!("../../../shaders/dot_q4_k_rows.wgsl"),
         GpuType::Q4_K => include_str!("../../../shaders/dot_q4_k.wgsl"),
         GpuType::Q6_K => include_str!("../../../shaders/dot_q6_k.wgsl"),
     }
 }
 
+/// Whether the dot product of `ty` also reads the weights as vec4s
+/// (binding 4, a second view of the weight buffer).
+pub fn reads_vec4_view(ty: GpuType, lane_rows: bool) -> bool {
+    matches!(ty, GpuType::Q4_0 | GpuType::Q8_0) || (ty == GpuType::Q4_K && lane_rows)
+}
+
 /// Activations from a uniform binding of one row (`shaders/x_uniform.wgsl`).
 pub const X_UNIFORM: &str = include_str!("../../../shaders/x_uniform.wgsl");
 
-/// The composed source for a weight type and variant, reading x from
-/// storage (the last of `step.tokens` rows).
-pub fn source(ty: GpuType, variant: Variant) -> String {
-    compose(variant, true, &[ty.snippet(variant), super::activations(ty), dot_snippet(ty), SOURCE])
+/// The composed source for a weight type, variant and lane layout, reading
+/// x from storage (the last of `step.tokens` rows).
+pub fn source(ty: GpuType, variant: Variant, lane_rows: bool) -> String {
+    compose(variant, true, &[ty.snippet(variant), super::activations(ty), dot_snippet(ty, lane_rows), SOURCE])
 }
 
 /// The composed source reading x from a uniform binding of one row of
 /// `cols` values (a multiple of 4).
-pub fn source_uniform_x(ty: GpuType, variant: Variant, cols: usize) -> String {
+pub fn source_uniform_x(ty: GpuType, variant: Variant, lane_rows: bool, cols: usize) -> String {
     let size = format!("const X_VEC4S: u32 = {}u;", cols / 4);
-    compose(variant, true, &[ty.snippet(variant), &size, X_UNIFORM, dot_snippet(ty), SOURCE])
+    compose(variant, true, &[ty.snippet(variant), &size, X_UNIFORM, dot_snippet(ty, lane_rows), SOURCE])
 }
 
 /// Whether rows of `cols` values fit the uniform binding of
@@ -177,8 +185,11 @@ impl MatVec {
                 reason: format!("{}: x cannot be bound as a uniform row of {} values", m.name, m.cols),
             });
         }
-        let src =
-            if uniform_x { source_uniform_x(m.ty, Variant::of(gpu), m.cols) } else { source(m.ty, Variant::of(gpu)) };
+        let src = if uniform_x {
+            source_uniform_x(m.ty, Variant::of(gpu), layout.lane_rows, m.cols)
+        } else {
+            source(m.ty, Variant::of(gpu), layout.lane_rows)
+        };
         let x_binding = if uniform_x {
             wgpu::BindingResource::Buffer(wgpu::BufferBinding {
                 buffer: x,
@@ -203,8 +214,8 @@ impl MatVec {
                 x_binding.clone(),
                 out.as_entire_binding(),
             ];
-            if matches!(m.ty, GpuType::Q4_0 | GpuType::Q8_0) {
-                // dot_q4_0/dot_q8_0.wgsl's vec4 view of the same (read-only) weights.
+            if reads_vec4_view(m.ty, layout.lane_rows) {
+                // The dot product's vec4 view of the same (read-only) weights.
                 b.push(c.buffer.as_entire_binding());
             }
             b

@@ -231,8 +231,11 @@ pub fn all_sources(variant: Variant) -> Vec<(String, String)> {
     let mut v =
         vec![("rmsnorm".into(), rmsnorm::source(variant)), ("elementwise".into(), elementwise::source(variant))];
     for ty in crate::gpu::weights::GpuType::ALL {
-        v.push((format!("matvec {ty:?}"), matvec::source(ty, variant)));
-        v.push((format!("matvec {ty:?} x-uniform"), matvec::source_uniform_x(ty, variant, 64)));
+        for lane_rows in [false, true] {
+            v.push((format!("matvec {ty:?} rows={lane_rows}"), matvec::source(ty, variant, lane_rows)));
+            let uniform = matvec::source_uniform_x(ty, variant, lane_rows, 64);
+            v.push((format!("matvec {ty:?} rows={lane_rows} x-uniform"), uniform));
+        }
         v.push((format!("matmul {ty:?}"), matmul::source(ty, variant, false)));
         if variant.subgroups {
             v.push((format!("matmul {ty:?} x-shared"), matmul::source(ty, variant, true)));
