@@ -25,21 +25,13 @@ override GROUPS: u32 = (HEAD_DIM + 3u) / 4u;
 override SUBS: u32 = max(1u, WG / GROUPS);   // key subsets of the V pass
 
 @group(0) @binding(0) var<uniform> step: Step;
-@group(0) @binding(1) var<storage, read> q: array<f32>;
-// Bindings 2 and 3 (k_cache, v_cache) and their k4/v4 accessors come from
-// kv_f32.wgsl or kv_f16.wgsl (the cache element type).
+// q (binding 1) and q4 come from attention_q.wgsl; bindings 2 and 3
+// (k_cache, v_cache) and k4/v4 from kv_*.wgsl (the cache element type).
 @group(0) @binding(4) var<storage, read_write> partials: array<f32>;
 
 var<workgroup> q_s: array<vec4<f32>, GROUPS>;  // the scaled query, read by every key's dot product
 var<workgroup> p_s: array<f32, CHUNK>;          // scores, then their exponentials
 var<workgroup> o_s: array<vec4<f32>, WG>;       // the V pass's partial sums
-
-// Dims 4g..4g+3 of the head vector at `base`, zero past HEAD_DIM.
-fn q4(base: u32, g: u32) -> vec4<f32> {
-    let d = 4u * g;
-    return vec4<f32>(q[base + d], select(0.0, q[base + d + 1u], d + 1u < HEAD_DIM),
-                     select(0.0, q[base + d + 2u], d + 2u < HEAD_DIM), select(0.0, q[base + d + 3u], d + 3u < HEAD_DIM));
-}
 
 // Dims 4g..4g+3 of the partial at `base`, those below HEAD_DIM.
 fn write_dims(base: u32, g: u32, o: vec4<f32>) {

@@ -21,16 +21,9 @@ const MAX_GROUPS: u32 = 64u;
 const MASKED: f32 = -1e30;
 
 @group(0) @binding(0) var<uniform> step: Step;
-@group(0) @binding(1) var<storage, read> q: array<f32>;
-// Bindings 2 and 3 (k_cache, v_cache) and k4/v4 come from kv_f32.wgsl or kv_f16.wgsl.
+// q (binding 1) and q4 come from attention_q.wgsl; bindings 2 and 3
+// (k_cache, v_cache) and k4/v4 from kv_*.wgsl.
 @group(0) @binding(4) var<storage, read_write> partials: array<f32>;
-
-// Dims 4g..4g+3 of the head vector at `base`, zero past HEAD_DIM.
-fn q4(base: u32, g: u32) -> vec4<f32> {
-    let d = 4u * g;
-    return vec4<f32>(q[base + d], select(0.0, q[base + d + 1u], d + 1u < HEAD_DIM),
-                     select(0.0, q[base + d + 2u], d + 2u < HEAD_DIM), select(0.0, q[base + d + 3u], d + 3u < HEAD_DIM));
-}
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {

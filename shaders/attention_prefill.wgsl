@@ -37,38 +37,16 @@ override SCORES: u32 = BQ * BK;
 const BK: u32 = 16u;        // keys per tile
 const MASKED: f32 = -1e30;  // finite, so MASKED - MASKED is 0 and never NaN
 
-struct Range {
-    start: u32,             // first key of this dispatch
-    pad0: u32,
-    pad1: u32,
-    pad2: u32,
-}
-
 @group(0) @binding(0) var<uniform> step: Step;
-@group(0) @binding(1) var<storage, read> q: array<f32>;
-// Bindings 2 and 3 (k_cache, v_cache) and their k4/v4 accessors come from
-// kv_f32.wgsl or kv_f16.wgsl (the cache element type).
-@group(0) @binding(4) var<storage, read_write> out: array<f32>;
-@group(0) @binding(5) var<storage, read_write> stats: array<f32>;   // [tokens × N_HEADS × (m, l)]
-@group(0) @binding(6) var<uniform> range: Range;
+// q (binding 1) and q4 come from attention_q.wgsl; bindings 2 and 3
+// (k_cache, v_cache) and k4/v4 from kv_*.wgsl (the cache element type); out,
+// stats, range (bindings 4-6) and out4 from attention_prefill_io.wgsl.
 
 var<workgroup> s_s: array<f32, SCORES>;         // [BQ × BK] scores, then probabilities
 var<workgroup> acc_s: array<vec4<f32>, ACC>;    // [BQ × GROUPS] unnormalised outputs
 var<workgroup> m_s: array<f32, BQ>;             // running maximum per query row
 var<workgroup> l_s: array<f32, BQ>;             // running sum per query row
 var<workgroup> corr_s: array<f32, BQ>;          // this tile's rescale factor per row
-
-fn q4(base: u32, g: u32) -> vec4<f32> {
-    let d = 4u * g;
-    return vec4<f32>(q[base + d], select(0.0, q[base + d + 1u], d + 1u < HEAD_DIM),
-                     select(0.0, q[base + d + 2u], d + 2u < HEAD_DIM), select(0.0, q[base + d + 3u], d + 3u < HEAD_DIM));
-}
-
-fn out4(base: u32, g: u32) -> vec4<f32> {
-    let d = 4u * g;
-    return vec4<f32>(out[base + d], select(0.0, out[base + d + 1u], d + 1u < HEAD_DIM),
-                     select(0.0, out[base + d + 2u], d + 2u < HEAD_DIM), select(0.0, out[base + d + 3u], d + 3u < HEAD_DIM));
-}
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {

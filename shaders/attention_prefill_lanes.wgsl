@@ -26,32 +26,10 @@ const KT: u32 = 8u;         // keys per step
 const MAX_GROUPS: u32 = 64u;
 const MASKED: f32 = -1e30;  // finite, so MASKED - MASKED is 0 and never NaN
 
-struct Range {
-    start: u32,             // first key of this dispatch
-    pad0: u32,
-    pad1: u32,
-    pad2: u32,
-}
-
 @group(0) @binding(0) var<uniform> step: Step;
-@group(0) @binding(1) var<storage, read> q: array<f32>;
-// Bindings 2 and 3 (k_cache, v_cache) and k4/v4 come from kv_f32.wgsl or kv_f16.wgsl.
-@group(0) @binding(4) var<storage, read_write> out: array<f32>;
-@group(0) @binding(5) var<storage, read_write> stats: array<f32>;   // [tokens × N_HEADS × (m, l)]
-@group(0) @binding(6) var<uniform> range: Range;
-
-// Dims 4g..4g+3 of a head vector in `q` or `out`, zero past HEAD_DIM.
-fn q4(base: u32, g: u32) -> vec4<f32> {
-    let d = 4u * g;
-    return vec4<f32>(q[base + d], select(0.0, q[base + d + 1u], d + 1u < HEAD_DIM),
-                     select(0.0, q[base + d + 2u], d + 2u < HEAD_DIM), select(0.0, q[base + d + 3u], d + 3u < HEAD_DIM));
-}
-
-fn out4(base: u32, g: u32) -> vec4<f32> {
-    let d = 4u * g;
-    return vec4<f32>(out[base + d], select(0.0, out[base + d + 1u], d + 1u < HEAD_DIM),
-                     select(0.0, out[base + d + 2u], d + 2u < HEAD_DIM), select(0.0, out[base + d + 3u], d + 3u < HEAD_DIM));
-}
+// q (binding 1) and q4 come from attention_q.wgsl; bindings 2 and 3
+// (k_cache, v_cache) and k4/v4 from kv_*.wgsl; out, stats, range (bindings
+// 4-6) and out4 from attention_prefill_io.wgsl.
 
 // The eight keys' (or values') dims held by lanes 0..7, as one dot product
 // each with `a`.

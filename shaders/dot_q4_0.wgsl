@@ -20,5 +20,5 @@ fn unit_dot(row_word: u32, u: u32, xrow: u32) -> f32 {
         let hi = vec4<f32>((q >> vec4<u32>(4u)) & vec4<u32>(15u)) - 8.0;
         s += dot(lo, x4(xrow, xb + 4u * j)) + dot(hi, x4(xrow, xb + 16u + 4u * j));
     }
-    return q4_0_scale(row_word, u) * s;
+    return block_scale(row_word, u) * s;
 }

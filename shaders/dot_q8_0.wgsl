@@ -16,5 +16,5 @@ fn unit_dot(row_word: u32, u: u32, xrow: u32) -> f32 {
         s += dot(vec4<f32>(unpack4xI8(q0[j])), x4(xrow, xb + 4u * j));
         s += dot(vec4<f32>(unpack4xI8(q1[j])), x4(xrow, xb + 16u + 4u * j));
     }
-    return q8_0_scale(row_word, u) * s;
+    return block_scale(row_word, u) * s;
 }

@@ -34,8 +34,18 @@ impl GpuType {
             GpuType::F32 => include_str!("../../../shaders/dtype_f32.wgsl"),
             GpuType::F16 if variant.f16 => include_str!("../../../shaders/dtype_f16_native.wgsl"),
             GpuType::F16 => include_str!("../../../shaders/dtype_f16.wgsl"),
-            GpuType::Q8_0 => include_str!("../../../shaders/dtype_q8_0.wgsl"),
-            GpuType::Q4_0 => include_str!("../../../shaders/dtype_q4_0.wgsl"),
+            GpuType::Q8_0 => {
+                concat!(
+                    include_str!("../../../shaders/dtype_q8_0.wgsl"),
+                    include_str!("../../../shaders/row_scales.wgsl")
+                )
+            }
+            GpuType::Q4_0 => {
+                concat!(
+                    include_str!("../../../shaders/dtype_q4_0.wgsl"),
+                    include_str!("../../../shaders/row_scales.wgsl")
+                )
+            }
             GpuType::Q4_K => include_str!("../../../shaders/dtype_q4_k.wgsl"),
             GpuType::Q6_K => include_str!("../../../shaders/dtype_q6_k.wgsl"),
         }

@@ -22,6 +22,10 @@ use crate::model::KvCacheType;
 pub const SOURCE: &str = include_str!("../../../shaders/attention.wgsl");
 /// WGSL body of the decode combine pass.
 pub const COMBINE: &str = include_str!("../../../shaders/attention_combine.wgsl");
+/// The queries and `q4`, shared by every attention kernel.
+pub const Q: &str = include_str!("../../../shaders/attention_q.wgsl");
+/// Output, row state and key range of both prefill kernels.
+pub const PREFILL_IO: &str = include_str!("../../../shaders/attention_prefill_io.wgsl");
 /// WGSL body of the prefill kernel.
 pub const PREFILL: &str = include_str!("../../../shaders/attention_prefill.wgsl");
 /// WGSL body of the prefill kernel for CPU adapters (a query per lane).
@@ -76,9 +80,9 @@ pub fn sources(variant: Variant, kv: KvCacheType, head_dim: usize) -> [String; 3
     // The snippet reads HEAD_DIM, declared by the bodies: overrides may be
     // used before their declaration in WGSL (module scope is order-free).
     [
-        compose(variant, true, &[kv_snippet(kv, head_dim), SOURCE]),
+        compose(variant, true, &[Q, kv_snippet(kv, head_dim), SOURCE]),
         compose(variant, true, &[COMBINE]),
-        compose(variant, false, &[kv_snippet(kv, head_dim), PREFILL]),
+        compose(variant, false, &[Q, PREFILL_IO, kv_snippet(kv, head_dim), PREFILL]),
     ]
 }
 
@@ -87,12 +91,12 @@ pub const LANES: &str = include_str!("../../../shaders/attention_lanes.wgsl");
 
 /// The lane decode pass's source (needs a subgroup variant).
 pub fn lanes_source(variant: Variant, kv: KvCacheType, head_dim: usize) -> String {
-    compose(variant, false, &[kv_snippet(kv, head_dim), LANES])
+    compose(variant, false, &[Q, kv_snippet(kv, head_dim), LANES])
 }
 
 /// The lane prefill kernel's source (needs a subgroup variant).
 pub fn prefill_lanes_source(variant: Variant, kv: KvCacheType, head_dim: usize) -> String {
-    compose(variant, false, &[kv_snippet(kv, head_dim), PREFILL_LANES])
+    compose(variant, false, &[Q, PREFILL_IO, kv_snippet(kv, head_dim), PREFILL_LANES])
 }
 
 /// Whether prefill on `gpu` uses the lane kernel: CPU adapters whose

@@ -1,0 +1,21 @@
+// Rows that hold all their blocks' quants first (QUANT_WORDS words per block
+// of 32, declared by dtype_q4_0.wgsl / dtype_q8_0.wgsl), then the row's f16
+// scales two per word: the scale accessors. N (the row length) is an
+// override of every kernel that includes this.
+
+// One scale per block of 8 groups.
+const SCALE_GROUPS: u32 = 8u;
+
+// The f16 scale of block u of the row starting at word row_word.
+fn block_scale(row_word: u32, u: u32) -> f32 {
+    let s = unpack2x16float(w[row_word + (N / 32u) * QUANT_WORDS + u / 2u]);
+    return select(s.x, s.y, u % 2u == 1u);
+}
+
+fn scale_of(row_word: u32, g: u32) -> vec2<f32> {
+    return vec2<f32>(block_scale(row_word, g / 8u), 0.0);
+}
+
+fn load4(row_word: u32, g: u32) -> vec4<f32> {
+    return load4_scaled(row_word, g, scale_of(row_word, g));
+}
