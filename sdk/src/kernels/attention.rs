@@ -227,7 +227,12 @@ impl Attention {
         let range = prefill_range(head_dim, if lanes { 64 } else { prefill_wg });
         let scale = f64::from(1.0 / (head_dim as f32).sqrt());
         let [_, combine_src, prefill_src] = sources(v, kv, head_dim);
-        let [split_src, _, _] = sources(split_v, kv, head_dim);
+        let (split_label, split_src) = if decode_lanes {
+            ("attention split (lanes)", lanes_source(split_v, kv, head_dim))
+        } else {
+            let [split, _, _] = sources(split_v, kv, head_dim);
+            ("attention split", split)
+        };
         let shape = [
             ("N_HEADS", n_heads as f64),
             ("HEAD_DIM", head_dim as f64),
@@ -237,24 +242,19 @@ impl Attention {
         ];
         let chunking = [("CHUNK", f64::from(chunk)), ("MAX_CHUNKS", f64::from(max_chunks))];
         let split_wg = [("WG", f64::from(split_wg))];
-        let split = if decode_lanes {
-            let src = lanes_source(split_v, kv, head_dim);
-            pipeline(gpu, "attention split (lanes)", &src, &[&shape[..], &chunking[..], &split_wg[..]].concat())?
-        } else {
-            pipeline(gpu, "attention split", &split_src, &[&shape[..], &chunking[..], &split_wg[..]].concat())?
-        };
+        let split = pipeline(gpu, split_label, &split_src, &[&shape[..], &chunking[..], &split_wg[..]].concat())?;
         let combine = pipeline(
             gpu,
             "attention combine",
             &combine_src,
             &[&[("HEAD_DIM", head_dim as f64), ("WG", wg)][..], &chunking[..]].concat(),
         )?;
+        // The lane kernel has no BQ: a workgroup takes one query per lane.
+        let tiling = [("RANGE", f64::from(range)), ("WG", f64::from(prefill_wg)), ("BQ", f64::from(bq))];
         let prefill = if lanes {
-            let tiling = [("RANGE", f64::from(range)), ("WG", f64::from(prefill_wg))];
             let src = prefill_lanes_source(v, kv, head_dim);
-            pipeline(gpu, "attention prefill (lanes)", &src, &[&shape[..], &tiling[..]].concat())?
+            pipeline(gpu, "attention prefill (lanes)", &src, &[&shape[..], &tiling[..2]].concat())?
         } else {
-            let tiling = [("BQ", f64::from(bq)), ("RANGE", f64::from(range)), ("WG", f64::from(prefill_wg))];
             pipeline(gpu, "attention prefill", &prefill_src, &[&shape[..], &tiling[..]].concat())?
         };
 
