@@ -1,11 +1,9 @@
 // Q4_0 for the matrix-vector product: one unit is one block of 32 (layout in
 // dtype_q4_0.wgsl). The lane reads the block's 16 bytes of nibbles as one
-// vec4 through w4, a second view of the weight binding (on lavapipe one
+// vec4 through w4 (declared by the dtype snippet), a second view of the weight binding (on lavapipe one
 // 4-word load costs about half of four 1-word loads), and the block's scale
 // through w; it dequantizes in registers; x[xb..xb+32] is the matching slice
 // of the activation row (x4 from the x_*.wgsl snippet).
-
-@group(0) @binding(4) var<storage, read> w4: array<vec4<u32>>;
 
 const UNIT: u32 = 32u;
 

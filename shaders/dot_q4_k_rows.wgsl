@@ -1,13 +1,11 @@
 // Q4_K for the matrix-vector product when each lane computes whole rows (CPU
 // adapters): one unit is one super-block of 256 (layout in dtype_q4_k.wgsl):
 // its first four words (d, dmin and the 12 scale bytes) once through w, its
-// 128 bytes of nibbles as eight vec4s through w4, a second view of the
-// weight binding. lavapipe runs loads lane by lane, so 12 loads per
+// 128 bytes of nibbles as eight vec4s through w4 (dtype_q4_k.wgsl), a second view of
+// the weight binding. lavapipe runs loads lane by lane, so 12 loads per
 // super-block instead of ~100 word loads (dot_q4_k.wgsl re-reads d and the
 // scales for each of its 32-element units, which lets GPU lanes share a
 // super-block) is what makes this faster there.
-
-@group(0) @binding(4) var<storage, read> w4: array<vec4<u32>>;
 
 const UNIT: u32 = 256u;
 

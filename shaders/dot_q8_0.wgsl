@@ -1,9 +1,7 @@
 // Q8_0 for the matrix-vector product: one unit is one block of 32 (layout in
 // dtype_q8_0.wgsl). The lane reads the block's 32 quants as two vec4s
-// through w4, a second view of the weight binding (on lavapipe one 4-word
+// through w4 (declared by the dtype snippet), a second view of the weight binding (on lavapipe one 4-word
 // load costs about half of four 1-word loads), and its scale through w.
-
-@group(0) @binding(4) var<storage, read> w4: array<vec4<u32>>;
 
 const UNIT: u32 = 32u;
 

@@ -5,6 +5,9 @@
 // 32c..32c+31, its last 32 the high nibbles. value = d*sc*q - dmin*m.
 
 @group(0) @binding(1) var<storage, read> w: array<u32>;
+// The same rows as vec4s (a second, read-only view of the binding; a
+// super-block is 9 aligned vec4s): see dtype_q4_0.wgsl.
+@group(0) @binding(4) var<storage, read> w4: array<vec4<u32>>;
 
 const BLOCK_WORDS: u32 = 36u;
 
@@ -50,4 +53,25 @@ fn load4_scaled(row_word: u32, g: u32, s: vec2<f32>) -> vec4<f32> {
 
 fn load4(row_word: u32, g: u32) -> vec4<f32> {
     return load4_scaled(row_word, g, scale_of(row_word, g));
+}
+
+// The matrix-matrix product reads a run's nibbles once: the 8 groups that
+// share a scale (half of a 64-element chunk) are the low or high nibbles of
+// the chunk's 8 words, two vec4s (as dtype_q4_0.wgsl).
+struct Raw {
+    lo: vec4<u32>,   // words 0..3 of the chunk
+    hi: vec4<u32>,   // words 4..7
+}
+const RAW_RUNS: bool = true;
+
+fn load_raw(row_word: u32, g: u32) -> Raw {
+    let b = (row_word + (g / 64u) * BLOCK_WORDS + 4u) / 4u + 2u * ((g % 64u) / 16u);
+    return Raw(w4[b], w4[b + 1u]);
+}
+
+fn raw_group(raw: Raw, row_word: u32, g: u32, s: vec2<f32>) -> vec4<f32> {
+    let r = g % 16u;            // group within the chunk
+    let word = select(raw.lo[r % 4u], raw.hi[r % 4u], r % 8u >= 4u);
+    let q = (word >> select(0u, 4u, r >= 8u)) & 0x0F0F0F0Fu;
+    return s.x * vec4<f32>(unpack4xU8(q)) - s.y;
 }

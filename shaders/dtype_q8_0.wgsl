@@ -6,9 +6,34 @@
 // value = d * q.
 
 @group(0) @binding(1) var<storage, read> w: array<u32>;
+// The same rows as vec4s (a second, read-only view of the binding): on
+// lavapipe, which runs a load component by component and lane by lane, one
+// vec4 load costs about half of four word loads.
+@group(0) @binding(4) var<storage, read> w4: array<vec4<u32>>;
 
 const QUANT_WORDS: u32 = 8u;
 
 fn load4_scaled(row_word: u32, g: u32, s: vec2<f32>) -> vec4<f32> {
     return s.x * vec4<f32>(unpack4xI8(w[row_word + g]));
+}
+
+// The matrix-matrix product reads a block's quants once, as two vec4s (the
+// run of SCALE_GROUPS groups that share its scale), and takes group g of the
+// run from registers (as dtype_q4_0.wgsl).
+// (A struct of two vectors, not an array: lavapipe keeps an indexed array
+// in memory, which made the product 3× slower.)
+struct Raw {
+    lo: vec4<u32>,   // groups 0..3 of the run
+    hi: vec4<u32>,   // groups 4..7
+}
+const RAW_RUNS: bool = true;
+
+fn load_raw(row_word: u32, g: u32) -> Raw {
+    let b = row_word / 4u + 2u * (g / 8u);
+    return Raw(w4[b], w4[b + 1u]);
+}
+
+fn raw_group(raw: Raw, row_word: u32, g: u32, s: vec2<f32>) -> vec4<f32> {
+    let j = g % 8u;
+    return s.x * vec4<f32>(unpack4xI8(select(raw.lo[j % 4u], raw.hi[j % 4u], j >= 4u)));
 }

@@ -78,27 +78,37 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
         let s6 = scale_of(rb[6], g0);
         let s7 = scale_of(rb[7], g0);
         let g1 = min(g0 + SCALE_GROUPS, groups);
+        // The run's raw words per row, where the type reads them ahead
+        // (RAW_RUNS: Q4_0, Q8_0); else raw_group loads each group itself.
+        let q0 = load_raw(rb[0], g0);
+        let q1 = load_raw(rb[1], g0);
+        let q2 = load_raw(rb[2], g0);
+        let q3 = load_raw(rb[3], g0);
+        let q4 = load_raw(rb[4], g0);
+        let q5 = load_raw(rb[5], g0);
+        let q6 = load_raw(rb[6], g0);
+        let q7 = load_raw(rb[7], g0);
         for (var g = g0; g < g1; g++) {
             let i = 4u * g;
             let xt = x_tile(tk, own, i);
             let xa = xt.a;
             let xb = xt.b;
-            let w0 = load4_scaled(rb[0], g, s0);
-            let w1 = load4_scaled(rb[1], g, s1);
-            let w2 = load4_scaled(rb[2], g, s2);
-            let w3 = load4_scaled(rb[3], g, s3);
-            let w4 = load4_scaled(rb[4], g, s4);
-            let w5 = load4_scaled(rb[5], g, s5);
-            let w6 = load4_scaled(rb[6], g, s6);
-            let w7 = load4_scaled(rb[7], g, s7);
-            a0 += mat2x4<f32>(w0 * xa, w0 * xb);
-            a1 += mat2x4<f32>(w1 * xa, w1 * xb);
-            a2 += mat2x4<f32>(w2 * xa, w2 * xb);
-            a3 += mat2x4<f32>(w3 * xa, w3 * xb);
-            a4 += mat2x4<f32>(w4 * xa, w4 * xb);
-            a5 += mat2x4<f32>(w5 * xa, w5 * xb);
-            a6 += mat2x4<f32>(w6 * xa, w6 * xb);
-            a7 += mat2x4<f32>(w7 * xa, w7 * xb);
+            let v0 = raw_group(q0, rb[0], g, s0);
+            let v1 = raw_group(q1, rb[1], g, s1);
+            let v2 = raw_group(q2, rb[2], g, s2);
+            let v3 = raw_group(q3, rb[3], g, s3);
+            let v4 = raw_group(q4, rb[4], g, s4);
+            let v5 = raw_group(q5, rb[5], g, s5);
+            let v6 = raw_group(q6, rb[6], g, s6);
+            let v7 = raw_group(q7, rb[7], g, s7);
+            a0 += mat2x4<f32>(v0 * xa, v0 * xb);
+            a1 += mat2x4<f32>(v1 * xa, v1 * xb);
+            a2 += mat2x4<f32>(v2 * xa, v2 * xb);
+            a3 += mat2x4<f32>(v3 * xa, v3 * xb);
+            a4 += mat2x4<f32>(v4 * xa, v4 * xb);
+            a5 += mat2x4<f32>(v5 * xa, v5 * xb);
+            a6 += mat2x4<f32>(v6 * xa, v6 * xb);
+            a7 += mat2x4<f32>(v7 * xa, v7 * xb);
         }
     }
     for (var k = 0u; k < 2u; k++) {

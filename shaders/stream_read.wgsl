@@ -1,10 +1,18 @@
 // Streaming read, the memory roofline: workgroup w sums the contiguous chunk
-// of CHUNK vec4s starting at w * CHUNK, lane i reading vec4s i, i + WG, … so
-// that neighbouring lanes read neighbouring 16-byte words. The sums are
-// written out so the reads cannot be optimised away (and checked by tests).
+// of CHUNK vec4s starting at w * CHUNK, in one of two patterns (the roofline
+// is the faster one):
+// - LANE_RUNS = false: lane i reads vec4s i, i + WG, … so that neighbouring
+//   lanes read neighbouring 16-byte words (coalesced: what GPUs want);
+// - LANE_RUNS = true: lane i reads its own contiguous run of CHUNK / WG
+//   vec4s, as a lane of the CPU adapters' matrix-vector product reads its
+//   row (Mesa 26's lavapipe runs those matvecs faster than the first
+//   pattern, so that pattern alone understated its bandwidth).
+// The sums are written out so the reads cannot be optimised away (and
+// checked by tests).
 
 override CHUNK: u32;   // vec4s per workgroup
 override TOTAL: u32;   // vec4s in the buffer
+override LANE_RUNS: bool = false;
 
 @group(0) @binding(0) var<storage, read> src: array<vec4<f32>>;
 @group(0) @binding(1) var<storage, read_write> out: array<f32>;
@@ -19,8 +27,16 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     }
     let end = min(start + CHUNK, TOTAL);
     var acc = vec4<f32>(0.0);
-    for (var i = start + lid; i < end; i += WG) {
-        acc += src[i];
+    if (LANE_RUNS) {
+        let run = (CHUNK + WG - 1u) / WG;
+        let first = start + lid * run;
+        for (var i = first; i < min(first + run, end); i++) {
+            acc += src[i];
+        }
+    } else {
+        for (var i = start + lid; i < end; i += WG) {
+            acc += src[i];
+        }
     }
     let total = wg_sum(acc.x + acc.y + acc.z + acc.w, lid);
     if (lid == 0u) {

@@ -2,7 +2,7 @@
 //! behind `hearth bench`'s percentages.
 
 use hearth::kernels::fma_peak::{self, FmaPeak};
-use hearth::kernels::stream_read::{self, StreamRead, CHUNK_VEC4};
+use hearth::kernels::stream_read::{self, Pattern, StreamRead, CHUNK_VEC4};
 use hearth_tests::{default_and_plain_gpus, f32_bytes, random_f32, submit};
 
 #[test]
@@ -14,15 +14,17 @@ fn stream_read_sums_every_chunk() {
         let src = gpu.buffer_init("src", &f32_bytes(&data));
         let n = stream_read::workgroups(vec4s) as usize;
         assert_eq!(n, 3);
-        let out = gpu.buffer("out", (n * 4) as u64);
-        let k = StreamRead::new(&gpu, &src, vec4s, &out).unwrap();
-        submit(&gpu, |p| k.dispatch(p));
-        let got = gpu.read_f32(&out, n).unwrap();
         let want = stream_read::reference(&data);
         assert_eq!(want.len(), n);
-        for (g, w) in got.iter().zip(&want) {
-            // 16 384 values of |v| < 1 summed in another order.
-            assert!((g - w).abs() < 1e-2, "{g} vs {w} on {}", gpu.summary.name);
+        for pattern in [Pattern::Interleaved, Pattern::LaneRuns] {
+            let out = gpu.buffer("out", (n * 4) as u64);
+            let k = StreamRead::new(&gpu, &src, vec4s, &out, pattern).unwrap();
+            submit(&gpu, |p| k.dispatch(p));
+            let got = gpu.read_f32(&out, n).unwrap();
+            for (g, w) in got.iter().zip(&want) {
+                // 16 384 values of |v| < 1 summed in another order.
+                assert!((g - w).abs() < 1e-2, "{g} vs {w} ({pattern:?}) on {}", gpu.summary.name);
+            }
         }
     }
 }

@@ -4,7 +4,7 @@ use super::{in_pass, time_gpu};
 use crate::error::Result;
 use crate::gpu::Gpu;
 use crate::kernels::fma_peak::{self, FmaPeak};
-use crate::kernels::stream_read::{self, StreamRead, CHUNK_VEC4};
+use crate::kernels::stream_read::{self, Pattern, StreamRead, CHUNK_VEC4};
 use serde::Serialize;
 
 /// Bytes the streaming read covers: past every cache (H100's L2 is 50 MB), at
@@ -17,8 +17,13 @@ const FMA_ITERS: u32 = 128;
 /// What the adapter can do, measured.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Roofline {
-    /// Streaming-read bandwidth of `stream_read.wgsl`, GB/s (1e9 bytes).
+    /// Streaming-read bandwidth of `stream_read.wgsl`, GB/s (1e9 bytes): the
+    /// faster of its two patterns.
     pub read_gbps: f64,
+    /// The interleaved pattern's bandwidth (lanes read neighbouring vec4s).
+    pub read_interleaved_gbps: f64,
+    /// The lane-runs pattern's bandwidth (each lane reads its own run).
+    pub read_lane_runs_gbps: f64,
     /// `copy_buffer_to_buffer` bandwidth, bytes read plus bytes written, GB/s.
     pub copy_gbps: f64,
     /// f32 FMA throughput of `fma_peak.wgsl`, GFLOP/s (an FMA is 2 FLOP).
@@ -46,8 +51,11 @@ pub fn measure(gpu: &Gpu) -> Result<Roofline> {
     let vec4s = (bytes / 16) as u32;
     let src = gpu.buffer("roofline src", bytes);
     let sums = gpu.buffer("roofline sums", u64::from(stream_read::workgroups(vec4s)) * 4);
-    let read = StreamRead::new(gpu, &src, vec4s, &sums)?;
-    let read_s = time_gpu(gpu, &|enc| in_pass(enc, |p| read.dispatch(p)))?;
+    let mut read_gbps = [0.0; 2];
+    for (gbps, pattern) in read_gbps.iter_mut().zip([Pattern::Interleaved, Pattern::LaneRuns]) {
+        let read = StreamRead::new(gpu, &src, vec4s, &sums, pattern)?;
+        *gbps = bytes as f64 / time_gpu(gpu, &|enc| in_pass(enc, |p| read.dispatch(p)))? / 1e9;
+    }
 
     let dst = gpu.buffer("roofline dst", bytes);
     let copy_s = time_gpu(gpu, &|enc| enc.copy_buffer_to_buffer(&src, 0, &dst, 0, bytes))?;
@@ -57,7 +65,9 @@ pub fn measure(gpu: &Gpu) -> Result<Roofline> {
     let fma = FmaPeak::new(gpu, FMA_WORKGROUPS, FMA_ITERS, &out)?;
     let fma_s = time_gpu(gpu, &|enc| in_pass(enc, |p| fma.dispatch(p)))?;
     Ok(Roofline {
-        read_gbps: bytes as f64 / read_s / 1e9,
+        read_gbps: read_gbps[0].max(read_gbps[1]),
+        read_interleaved_gbps: read_gbps[0],
+        read_lane_runs_gbps: read_gbps[1],
         copy_gbps: 2.0 * bytes as f64 / copy_s / 1e9,
         fma_gflops: fma_peak::flops(FMA_WORKGROUPS, FMA_ITERS) / fma_s / 1e9,
         read_bytes: bytes,

@@ -31,9 +31,16 @@ impl GpuType {
     /// are read as native `f16` where the variant has shader-f16.
     pub fn snippet(self, variant: crate::kernels::Variant) -> &'static str {
         match self {
-            GpuType::F32 => include_str!("../../../shaders/dtype_f32.wgsl"),
-            GpuType::F16 if variant.f16 => include_str!("../../../shaders/dtype_f16_native.wgsl"),
-            GpuType::F16 => include_str!("../../../shaders/dtype_f16.wgsl"),
+            GpuType::F32 => {
+                concat!(include_str!("../../../shaders/dtype_f32.wgsl"), include_str!("../../../shaders/raw_none.wgsl"))
+            }
+            GpuType::F16 if variant.f16 => concat!(
+                include_str!("../../../shaders/dtype_f16_native.wgsl"),
+                include_str!("../../../shaders/raw_none.wgsl")
+            ),
+            GpuType::F16 => {
+                concat!(include_str!("../../../shaders/dtype_f16.wgsl"), include_str!("../../../shaders/raw_none.wgsl"))
+            }
             GpuType::Q8_0 => {
                 concat!(
                     include_str!("../../../shaders/dtype_q8_0.wgsl"),
@@ -47,7 +54,10 @@ impl GpuType {
                 )
             }
             GpuType::Q4_K => include_str!("../../../shaders/dtype_q4_k.wgsl"),
-            GpuType::Q6_K => include_str!("../../../shaders/dtype_q6_k.wgsl"),
+            GpuType::Q6_K => concat!(
+                include_str!("../../../shaders/dtype_q6_k.wgsl"),
+                include_str!("../../../shaders/raw_none.wgsl")
+            ),
         }
     }
 

@@ -45,6 +45,12 @@ fn workgroup(gpu: &Gpu) -> u32 {
     }
 }
 
+/// Whether the product reads `ty`'s weights ahead in raw runs through a
+/// vec4 view (binding 4; `RAW_RUNS` in the dtype snippet: Q4_0, Q8_0, Q4_K).
+pub fn reads_vec4_view(ty: GpuType) -> bool {
+    matches!(ty, GpuType::Q4_0 | GpuType::Q8_0 | GpuType::Q4_K)
+}
+
 /// `out[t] = W · x[t]` for a batch of tokens: the register-tiled kernel, or
 /// the cooperative-matrix one where the device was opened with it.
 #[derive(Debug)]
@@ -77,7 +83,17 @@ impl MatMul {
         let wg = workgroup(gpu);
         let extra = [("OUT_STRIDE", stride as f64), ("OUT_BASE", base as f64), ("WG", f64::from(wg))];
         let parts = bind_chunks(gpu, m, "matmul", &src, &extra, |c| {
-            vec![step.as_entire_binding(), c.buffer.as_entire_binding(), x.as_entire_binding(), out.as_entire_binding()]
+            let mut b = vec![
+                step.as_entire_binding(),
+                c.buffer.as_entire_binding(),
+                x.as_entire_binding(),
+                out.as_entire_binding(),
+            ];
+            if reads_vec4_view(m.ty) {
+                // The raw runs' vec4 view of the same (read-only) weights.
+                b.push(c.buffer.as_entire_binding());
+            }
+            b
         })?;
         Ok(MatMul::Tiled { parts, wg })
     }

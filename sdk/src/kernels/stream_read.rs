@@ -1,7 +1,8 @@
 //! Streaming read (`shaders/stream_read.wgsl`): the adapter's memory roofline.
-//! Each workgroup sums one contiguous chunk of a buffer; `hearth bench
-//! --roofline` times it to get the read bandwidth every memory-bound kernel
-//! is compared with.
+//! Each workgroup sums one contiguous chunk of a buffer, its lanes reading
+//! either interleaved vec4s or each a run of its own ([`Pattern`]); `hearth
+//! bench --roofline` times both and takes the faster as the read bandwidth
+//! every memory-bound kernel is compared with.
 
 use super::{bind, compose, grid, pipeline, reduce_workgroup, Variant};
 use crate::error::Result;
@@ -30,6 +31,15 @@ pub fn reference(data: &[f32]) -> Vec<f32> {
     data.chunks(CHUNK_VEC4 as usize * 4).map(|c| c.iter().map(|&v| f64::from(v)).sum::<f64>() as f32).collect()
 }
 
+/// How a workgroup's lanes share its chunk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pattern {
+    /// Lane i reads vec4s i, i + WG, … (coalesced).
+    Interleaved,
+    /// Lane i reads its own contiguous run (as a lane-rows matvec reads a row).
+    LaneRuns,
+}
+
 /// The bound kernel.
 #[derive(Debug)]
 pub struct StreamRead {
@@ -41,12 +51,13 @@ pub struct StreamRead {
 impl StreamRead {
     /// Read `src` (`vec4s` × 16 bytes) and write one sum per workgroup to `out`
     /// (≥ `workgroups(vec4s)` f32 values).
-    pub fn new(gpu: &Gpu, src: &wgpu::Buffer, vec4s: u32, out: &wgpu::Buffer) -> Result<Self> {
+    pub fn new(gpu: &Gpu, src: &wgpu::Buffer, vec4s: u32, out: &wgpu::Buffer, pattern: Pattern) -> Result<Self> {
         let v = Variant::of(gpu);
         let constants = [
             ("WG", f64::from(reduce_workgroup(gpu, v))),
             ("CHUNK", f64::from(CHUNK_VEC4)),
             ("TOTAL", f64::from(vec4s)),
+            ("LANE_RUNS", if pattern == Pattern::LaneRuns { 1.0 } else { 0.0 }),
         ];
         let pipeline = pipeline(gpu, "stream_read", &source(v), &constants)?;
         let bind_group = bind(gpu, &pipeline, "stream_read", &[src.as_entire_binding(), out.as_entire_binding()]);
