@@ -97,7 +97,7 @@ pub fn run(gpu: &Gpu, shape: &SynthShape, tokens: usize, roof: &Roofline) -> Res
             let t = random_tensor(ty.ggml(), rows, cols, i as u64)?;
             let m = GpuMatrix::upload(gpu, &t)?;
             drop(t);
-            let bytes = m.chunks.iter().map(|c| c.buffer.size()).sum::<u64>() as f64;
+            let bytes = super::traffic::matrix_bytes(&m) as f64;
             let x = gpu.buffer("x", (tokens * cols * 4) as u64);
             let y = gpu.buffer("y", (tokens * rows * 4) as u64);
             let one = gpu.uniform("step", &Step { tokens: 1, ..Default::default() });

@@ -3,9 +3,12 @@
 use crate::gpu::weights::GpuMatrix;
 use crate::gpu::GpuModel;
 
-/// Bytes of a matrix in its GPU layout.
-fn matrix_bytes(m: &GpuMatrix) -> u64 {
-    m.chunks.iter().map(|c| c.buffer.size()).sum()
+/// Bytes a product reads from a matrix: its blocks as stored in the file
+/// (the GPU layout adds padding that is never read, e.g. Q6_K's 210-byte
+/// super-blocks take 224 on the device), or the buffers' size for a type
+/// whose rows are not whole blocks.
+pub fn matrix_bytes(m: &GpuMatrix) -> u64 {
+    m.ty.ggml().bytes_for((m.rows * m.cols) as u64).unwrap_or_else(|| m.chunks.iter().map(|c| c.buffer.size()).sum())
 }
 
 fn linears(model: &GpuModel) -> impl Iterator<Item = &GpuMatrix> {

@@ -54,10 +54,7 @@ impl GpuType {
                 )
             }
             GpuType::Q4_K => include_str!("../../../shaders/dtype_q4_k.wgsl"),
-            GpuType::Q6_K => concat!(
-                include_str!("../../../shaders/dtype_q6_k.wgsl"),
-                include_str!("../../../shaders/raw_none.wgsl")
-            ),
+            GpuType::Q6_K => include_str!("../../../shaders/dtype_q6_k.wgsl"),
         }
     }
 
@@ -86,7 +83,8 @@ impl GpuType {
             // word, padded to whole vec4s (`shaders/dtype_q4_0.wgsl`).
             GpuType::Q4_0 => n / 32 * 4 + (n / 32).div_ceil(8) * 4,
             GpuType::Q4_K => n / 256 * 36,
-            GpuType::Q6_K => n / 256 * 53,
+            // 210 bytes padded to 56 words (`shaders/dtype_q6_k.wgsl`).
+            GpuType::Q6_K => n / 256 * 56,
         }
     }
 
@@ -136,7 +134,7 @@ pub fn repack_row(ty: GpuType, src: &[u8], dst: &mut [u32]) {
             }
         }
         GpuType::Q4_K | GpuType::Q6_K => {
-            let (bytes, words) = if ty == GpuType::Q4_K { (144, 36) } else { (210, 53) };
+            let (bytes, words) = if ty == GpuType::Q4_K { (144, 36) } else { (210, 56) };
             for (b, out) in src.chunks_exact(bytes).zip(dst.chunks_exact_mut(words)) {
                 for (i, s) in b.chunks(4).enumerate() {
                     let mut w = [0u8; 4];

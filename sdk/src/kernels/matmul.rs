@@ -46,9 +46,9 @@ fn workgroup(gpu: &Gpu) -> u32 {
 }
 
 /// Whether the product reads `ty`'s weights ahead in raw runs through a
-/// vec4 view (binding 4; `RAW_RUNS` in the dtype snippet: Q4_0, Q8_0, Q4_K).
+/// vec4 view (binding 4; `RAW_RUNS` in the dtype snippet: the block types).
 pub fn reads_vec4_view(ty: GpuType) -> bool {
-    matches!(ty, GpuType::Q4_0 | GpuType::Q8_0 | GpuType::Q4_K)
+    !matches!(ty, GpuType::F32 | GpuType::F16)
 }
 
 /// `out[t] = W · x[t]` for a batch of tokens: the register-tiled kernel, or

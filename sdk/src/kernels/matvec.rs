@@ -25,7 +25,7 @@ pub fn dot_snippet(ty: GpuType, lane_rows: bool) -> &'static str {
 /// Whether the dot product of `ty` also reads the weights as vec4s
 /// (binding 4, a second view of the weight buffer).
 pub fn reads_vec4_view(ty: GpuType, lane_rows: bool) -> bool {
-    matches!(ty, GpuType::Q4_0 | GpuType::Q8_0) || (ty == GpuType::Q4_K && lane_rows)
+    matches!(ty, GpuType::Q4_0 | GpuType::Q8_0 | GpuType::Q6_K) || (ty == GpuType::Q4_K && lane_rows)
 }
 
 /// Activations from a uniform binding of one row (`shaders/x_uniform.wgsl`).
