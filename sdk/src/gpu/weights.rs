@@ -27,17 +27,14 @@ impl GpuType {
     pub const ALL: [GpuType; 6] =
         [GpuType::F32, GpuType::F16, GpuType::Q8_0, GpuType::Q4_0, GpuType::Q4_K, GpuType::Q6_K];
 
-    /// The WGSL binding and accessors (`w`, `load4`) of this type. F16 rows
-    /// are read as native `f16` where the variant has shader-f16.
-    pub fn snippet(self, variant: crate::kernels::Variant) -> &'static str {
+    /// The WGSL binding and accessors (`w`, `load4`, the raw runs) of this
+    /// type. Arithmetic is f32 in every variant; F16 weights are unpacked
+    /// from u32 pairs (one 8-byte load per 4 weights on every adapter).
+    pub fn snippet(self) -> &'static str {
         match self {
             GpuType::F32 => {
                 concat!(include_str!("../../../shaders/dtype_f32.wgsl"), include_str!("../../../shaders/raw_none.wgsl"))
             }
-            GpuType::F16 if variant.f16 => concat!(
-                include_str!("../../../shaders/dtype_f16_native.wgsl"),
-                include_str!("../../../shaders/raw_none.wgsl")
-            ),
             GpuType::F16 => {
                 concat!(include_str!("../../../shaders/dtype_f16.wgsl"), include_str!("../../../shaders/raw_none.wgsl"))
             }

@@ -10,7 +10,7 @@ pub const SOURCE: &str = include_str!("../../../shaders/embed.wgsl");
 
 /// The composed source for a weight type and variant.
 pub fn source(ty: GpuType, variant: Variant) -> String {
-    compose(variant, false, &[ty.snippet(variant), SOURCE])
+    compose(variant, false, &[ty.snippet(), SOURCE])
 }
 
 /// `out[t] = E[tokens[t]]`, the token ids read on the GPU (so a sampled token

@@ -22,7 +22,7 @@ pub const X_TILE_SHARED: &str = include_str!("../../../shaders/x_tile_shared.wgs
 /// needs a subgroup variant) assembles x tiles with subgroup broadcasts.
 pub fn source(ty: GpuType, variant: Variant, shared_x: bool) -> String {
     let tile = if shared_x { X_TILE_SHARED } else { X_TILE_LOADS };
-    compose(variant, false, &[ty.snippet(variant), super::activations(ty), tile, SOURCE])
+    compose(variant, false, &[ty.snippet(), super::activations(ty), tile, SOURCE])
 }
 
 /// Whether x tiles are shared by subgroup broadcasts on `gpu`: CPU adapters

@@ -3,7 +3,7 @@
 //! was opened with `DeviceOptions::cooperative_matrix` and offers f16 tiles
 //! with f32 accumulators (`Gpu::coop_tile`).
 
-use super::{bind_chunks, Variant};
+use super::bind_chunks;
 use crate::error::{Error, Result};
 use crate::gpu::weights::{GpuMatrix, GpuType};
 use crate::gpu::Gpu;
@@ -25,14 +25,13 @@ fn tiles(tile: u32) -> Result<&'static str> {
 
 /// The composed source for a weight type and tile size. The enable
 /// directives must precede every declaration, so this composes its own header
-/// instead of `kernels::compose` (the variant is always f16 + subgroups).
+/// instead of `kernels::compose` (the kernel always needs f16 and subgroups).
 pub fn source(ty: GpuType, tile: u32) -> Result<String> {
-    let variant = Variant { f16: true, subgroups: true };
     let parts = [
         "enable f16;\nenable wgpu_cooperative_matrix;\n",
         super::COMMON,
         tiles(tile)?,
-        ty.snippet(variant),
+        ty.snippet(),
         super::activations(ty),
         SOURCE,
     ];

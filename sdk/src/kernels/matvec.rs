@@ -34,14 +34,14 @@ pub const X_UNIFORM: &str = include_str!("../../../shaders/x_uniform.wgsl");
 /// The composed source for a weight type, variant and lane layout, reading
 /// x from storage (the last of `step.tokens` rows).
 pub fn source(ty: GpuType, variant: Variant, lane_rows: bool) -> String {
-    compose(variant, true, &[ty.snippet(variant), super::activations(ty), dot_snippet(ty, lane_rows), SOURCE])
+    compose(variant, true, &[ty.snippet(), super::activations(ty), dot_snippet(ty, lane_rows), SOURCE])
 }
 
 /// The composed source reading x from a uniform binding of one row of
 /// `cols` values (a multiple of 4).
 pub fn source_uniform_x(ty: GpuType, variant: Variant, lane_rows: bool, cols: usize) -> String {
     let size = format!("const X_VEC4S: u32 = {}u;", cols / 4);
-    compose(variant, true, &[ty.snippet(variant), &size, X_UNIFORM, dot_snippet(ty, lane_rows), SOURCE])
+    compose(variant, true, &[ty.snippet(), &size, X_UNIFORM, dot_snippet(ty, lane_rows), SOURCE])
 }
 
 /// Whether rows of `cols` values fit the uniform binding of
