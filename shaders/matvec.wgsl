@@ -66,10 +66,30 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     if (LANE_ROWS) {
         let first = (wid.x + wid.y * nwg.x) * RPW * WG;
         var k = 0u;
-        // Two passes at a time where there are two (and no SwiGLU pair to
-        // carry): two independent rows per lane keep more loads in flight
-        // (lavapipe: 10-30 % faster). Rows past the end repeat the last.
-        if (!PAIRS) {
+        // Two passes at a time where there are two: two independent rows
+        // (or row pairs) per lane keep more loads in flight (lavapipe: 10-30 %
+        // faster). Rows past the end repeat the last.
+        if (PAIRS) {
+            // Two outputs per lane, each a (gate, up) row pair: four
+            // independent rows per lane, as the two-row path below.
+            for (; k + 1u < RPW; k += 2u) {
+                let r = first + k * WG + lid;
+                let r2 = r + WG;
+                let row = weight_row(min(r, out_rows() - 1u)) * ROW_WORDS;
+                let row2 = weight_row(min(r2, out_rows() - 1u)) * ROW_WORDS;
+                var a = vec4<f32>(0.0);   // gate, up of r; gate, up of r2
+                for (var u = 0u; u < units; u++) {
+                    a += vec4<f32>(unit_dot(row, u, xrow), unit_dot(row + second, u, xrow),
+                                   unit_dot(row2, u, xrow), unit_dot(row2 + second, u, xrow));
+                }
+                if (r < out_rows()) {
+                    out[out_offset() + r] = finish(a.x, a.y);
+                }
+                if (r2 < out_rows()) {
+                    out[out_offset() + r2] = finish(a.z, a.w);
+                }
+            }
+        } else {
             for (; k + 1u < RPW; k += 2u) {
                 let r = first + k * WG + lid;
                 let r2 = r + WG;
