@@ -26,6 +26,7 @@ override ROW_OFFSET: u32;  // index of the chunk's first row
 override RPW: u32 = 1u;    // output rows (LANE_ROWS: passes of WG rows) per workgroup
 override LANE_ROWS: bool = false;
 override PAIRS: bool = false;
+override FOUR_ROWS: bool = false; // LANE_ROWS: four rows per lane at a time (else two)
 override OUT_BASE: u32 = 0u; // where output row 0 goes (Q, K, V into one row)
 
 @group(0) @binding(0) var<uniform> step: Step;
@@ -90,6 +91,22 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
                 }
             }
         } else {
+            for (; FOUR_ROWS && k + 3u < RPW; k += 4u) {
+                let r = first + k * WG + lid;
+                let last = out_rows() - 1u;
+                let rows = vec4<u32>(min(r, last), min(r + WG, last), min(r + 2u * WG, last),
+                                     min(r + 3u * WG, last)) * ROW_WORDS;
+                var a = vec4<f32>(0.0);
+                for (var u = 0u; u < units; u++) {
+                    a += vec4<f32>(unit_dot(rows.x, u, xrow), unit_dot(rows.y, u, xrow),
+                                   unit_dot(rows.z, u, xrow), unit_dot(rows.w, u, xrow));
+                }
+                for (var i = 0u; i < 4u; i++) {
+                    if (r + i * WG < out_rows()) {
+                        out[out_offset() + r + i * WG] = a[i];
+                    }
+                }
+            }
             for (; k + 1u < RPW; k += 2u) {
                 let r = first + k * WG + lid;
                 let r2 = r + WG;

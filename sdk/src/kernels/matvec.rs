@@ -50,6 +50,13 @@ pub fn uniform_x_fits(gpu: &Gpu, cols: usize) -> bool {
     cols % 4 == 0 && cols > 0 && (cols as u64) * 4 <= gpu.device.limits().max_uniform_buffer_binding_size
 }
 
+/// Whether lane rows run four rows per lane at a time (`FOUR_ROWS` in
+/// matvec.wgsl): Q4_0 and Q8_0, where it was faster on lavapipe; F16 was
+/// slower (BENCHMARKS.md, session 6).
+fn four_rows(ty: GpuType) -> bool {
+    matches!(ty, GpuType::Q4_0 | GpuType::Q8_0)
+}
+
 /// Rows above which a GPU gets several rows per workgroup.
 const TALL_ROWS: u64 = 32768;
 
@@ -77,18 +84,20 @@ pub struct Layout {
 impl Layout {
     /// The layout for `gpu` and `m` (one-token steps).
     pub fn for_adapter(gpu: &Gpu, variant: Variant, m: &GpuMatrix) -> Self {
-        Self::for_matrix(gpu, variant, (m.row_words as u64 * 4, m.cols), 0)
+        Self::for_matrix(gpu, variant, m.ty, (m.row_words as u64 * 4, m.cols), 0)
     }
 
-    /// The layout for `gpu` and a matrix of `rows` rows of `row_bytes`
-    /// holding `cols` values each (one-token steps).
-    pub fn for_matrix(gpu: &Gpu, variant: Variant, (row_bytes, cols): (u64, usize), rows: u64) -> Self {
+    /// The layout for `gpu` and a matrix of type `ty` with `rows` rows of
+    /// `row_bytes` holding `cols` values each (one-token steps).
+    pub fn for_matrix(gpu: &Gpu, variant: Variant, ty: GpuType, (row_bytes, cols): (u64, usize), rows: u64) -> Self {
         let wg = reduce_workgroup(gpu, variant);
         if gpu.is_cpu_adapter() {
             // ~32 KiB per workgroup: enough to hide scheduling, while a
             // 0.5B model's matrices still give every core many workgroups;
-            // at least 2 passes, which matvec.wgsl runs as two rows per lane.
-            let rpw = (32768 / (row_bytes.max(1) * u64::from(wg))).clamp(2, 8) as u32;
+            // at least 2 passes, which matvec.wgsl runs as two rows per lane
+            // (4 for the types it runs four rows per lane).
+            let least = if four_rows(ty) { 4 } else { 2 };
+            let rpw = (32768 / (row_bytes.max(1) * u64::from(wg))).clamp(least, 8) as u32;
             Layout { lane_rows: true, rpw, wg, uniform_x: uniform_x_fits(gpu, cols) }
         } else {
             // One row per workgroup, except for very tall matrices (the output
@@ -137,14 +146,14 @@ impl MatVec {
         x: &wgpu::Buffer,
         out: &wgpu::Buffer,
     ) -> Result<Self> {
-        let layout = Layout::for_matrix(gpu, Variant::of(gpu), (m.row_words as u64 * 4, m.cols), m.rows as u64);
+        let layout = Layout::for_matrix(gpu, Variant::of(gpu), m.ty, (m.row_words as u64 * 4, m.cols), m.rows as u64);
         Self::build(gpu, m, [step, x, out], (Layout { uniform_x: false, ..layout }, 0), false)
     }
 
     /// [`MatVec::new`] writing row r to `out[base + r]`: Q, K and V of
     /// different types into one product row.
     pub fn at(gpu: &Gpu, m: &GpuMatrix, [step, x, out]: [&wgpu::Buffer; 3], base: usize) -> Result<Self> {
-        let layout = Layout::for_matrix(gpu, Variant::of(gpu), (m.row_words as u64 * 4, m.cols), m.rows as u64);
+        let layout = Layout::for_matrix(gpu, Variant::of(gpu), m.ty, (m.row_words as u64 * 4, m.cols), m.rows as u64);
         let layout = Layout { uniform_x: layout.uniform_x && can_bind_uniform(gpu, m, x), ..layout };
         Self::build(gpu, m, [step, x, out], (layout, base), false)
     }
@@ -164,7 +173,8 @@ impl MatVec {
     /// SwiGLU of a gate/up matrix from [`GpuMatrix::upload_interleaved`]:
     /// `out[i] = silu(gate_i · x) · (up_i · x)` for `m.rows / 2` outputs.
     pub fn swiglu(gpu: &Gpu, m: &GpuMatrix, step: &wgpu::Buffer, x: &wgpu::Buffer, out: &wgpu::Buffer) -> Result<Self> {
-        let layout = Layout::for_matrix(gpu, Variant::of(gpu), (m.row_words as u64 * 8, m.cols), m.rows as u64 / 2);
+        let layout =
+            Layout::for_matrix(gpu, Variant::of(gpu), m.ty, (m.row_words as u64 * 8, m.cols), m.rows as u64 / 2);
         let layout = Layout { uniform_x: layout.uniform_x && can_bind_uniform(gpu, m, x), ..layout };
         Self::build(gpu, m, [step, x, out], (layout, 0), true)
     }
@@ -205,6 +215,7 @@ impl MatVec {
             ("RPW", f64::from(layout.rpw)),
             ("LANE_ROWS", flag(layout.lane_rows)),
             ("PAIRS", flag(pairs)),
+            ("FOUR_ROWS", flag(layout.lane_rows && four_rows(m.ty))),
             ("OUT_BASE", base as f64),
         ];
         let parts = bind_chunks(gpu, m, "matvec", &src, &extra, |c| {
