@@ -26,7 +26,7 @@ override ROW_OFFSET: u32;  // index of the chunk's first row
 override RPW: u32 = 1u;    // output rows (LANE_ROWS: passes of WG rows) per workgroup
 override LANE_ROWS: bool = false;
 override PAIRS: bool = false;
-override FOUR_ROWS: bool = false; // LANE_ROWS: four rows per lane at a time (else two)
+override FOUR_ROWS: bool = false; // LANE_ROWS: four rows (two SwiGLU pairs) per lane at a time (else two rows, one pair)
 override OUT_BASE: u32 = 0u; // where output row 0 goes (Q, K, V into one row)
 
 @group(0) @binding(0) var<uniform> step: Step;
@@ -72,8 +72,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         // faster). Rows past the end repeat the last.
         if (PAIRS) {
             // Two outputs per lane, each a (gate, up) row pair: four
-            // independent rows per lane, as the two-row path below.
-            for (; k + 1u < RPW; k += 2u) {
+            // independent rows per lane (FOUR_ROWS types; the others take
+            // one pair at a time below).
+            for (; FOUR_ROWS && k + 1u < RPW; k += 2u) {
                 let r = first + k * WG + lid;
                 let r2 = r + WG;
                 let row = weight_row(min(r, out_rows() - 1u)) * ROW_WORDS;

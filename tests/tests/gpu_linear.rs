@@ -59,7 +59,7 @@ fn check_every_layout(
     let one = gpu.uniform("step", &Step { tokens: 1, ..Default::default() });
     let x1 = gpu.buffer_init("x_last", &f32_bytes(x_last));
     let fits = matvec::uniform_x_fits(gpu, m.cols);
-    // Lane rows: 3 = two rows + one, 5 = four (Q4_0, Q8_0; else two + two)
+    // Lane rows: 3 = two rows + one, 5 = four (Q4_0; else two + two)
     // + one, 6 = four + two (else three twos).
     for (lane_rows, rpw) in [(false, 1), (false, 3), (true, 1), (true, 3), (true, 5), (true, 6)] {
         for uniform_x in [false, true] {

@@ -50,11 +50,12 @@ pub fn uniform_x_fits(gpu: &Gpu, cols: usize) -> bool {
     cols % 4 == 0 && cols > 0 && (cols as u64) * 4 <= gpu.device.limits().max_uniform_buffer_binding_size
 }
 
-/// Whether lane rows run four rows per lane at a time (`FOUR_ROWS` in
-/// matvec.wgsl): Q4_0 and Q8_0, where it was faster on lavapipe; F16 was
-/// slower (BENCHMARKS.md, session 6).
+/// Whether lane rows run four rows (two SwiGLU pairs) per lane at a time
+/// (`FOUR_ROWS` in matvec.wgsl): Q4_0, where it was faster on lavapipe;
+/// Q8_0 (two vec4s per block and row) and F16 were slower end to end, Q4_K
+/// (a 256-value unit per row) no faster (BENCHMARKS.md, session 6).
 fn four_rows(ty: GpuType) -> bool {
-    matches!(ty, GpuType::Q4_0 | GpuType::Q8_0)
+    ty == GpuType::Q4_0
 }
 
 /// Rows above which a GPU gets several rows per workgroup.
