@@ -59,11 +59,11 @@ fn gpu_attention(
     gpu.read_f32(&out, tokens * n_heads * hd).unwrap()
 }
 
-// Shapes: (n_heads, n_kv_heads, head_dim) covering GQA ratios 2, 3, 4, 1 and
+// Shapes: (n_heads, n_kv_heads, head_dim) covering GQA ratios 2, 3, 4, 1, 7 and
 // head dims that are not powers of two (10: not even a multiple of 4) or
 // larger than the workgroup.
-const SHAPES: [(usize, usize, usize); 7] =
-    [(8, 4, 8), (6, 2, 16), (4, 1, 80), (5, 5, 96), (4, 2, 128), (2, 1, 256), (3, 1, 10)];
+const SHAPES: [(usize, usize, usize); 8] =
+    [(8, 4, 8), (6, 2, 16), (4, 1, 80), (5, 5, 96), (4, 2, 128), (2, 1, 256), (3, 1, 10), (14, 2, 64)];
 
 #[test]
 fn decode_attention_matches_cpu() {

@@ -52,3 +52,31 @@ fn fma_peak_computes_its_recurrence() {
         assert_eq!(fma_peak::flops(workgroups, iters), f64::from(n) * 37.0 * 64.0);
     }
 }
+
+#[test]
+fn attention_bench_counts_the_cache_it_reads() {
+    // A made-up roofline: the percentage is GB/s over its read bandwidth.
+    let roof = hearth::bench::roofline::Roofline {
+        read_gbps: 10.0,
+        read_interleaved_gbps: 10.0,
+        read_lane_runs_gbps: 10.0,
+        copy_gbps: 20.0,
+        fma_gflops: 100.0,
+        read_bytes: 0,
+    };
+    let shape = hearth::synth::shape("smollm2-135m").unwrap();
+    let (heads, kv, hd) = (shape.heads as f64, shape.kv_heads as f64, (shape.dim / shape.heads) as f64);
+    for gpu in default_and_plain_gpus() {
+        // 0 keys is taken as 1 (a decode step always sees its own key).
+        for (keys, seen) in [(0usize, 1.0), (200, 200.0)] {
+            let r = hearth::bench::kernels::attention(&gpu, &shape, keys, &roof).unwrap();
+            assert_eq!((r.kernel, r.rows, r.tokens as f64), ("attention", shape.heads as usize, seen));
+            let secs = r.micros / 1e6;
+            assert!(secs > 0.0 && secs.is_finite());
+            let bytes = 2.0 * seen * kv * hd * 4.0;
+            assert!((r.gbps * 1e9 * secs - bytes).abs() < 1e-6 * bytes);
+            assert!((r.gflops * 1e9 * secs - 4.0 * seen * heads * hd).abs() < 1e-3);
+            assert!((r.roofline_percent - 10.0 * r.gbps).abs() < 1e-9);
+        }
+    }
+}

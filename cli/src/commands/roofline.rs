@@ -64,7 +64,9 @@ pub fn run(shape: Option<&str>, tokens: usize, e: &EngineArgs, as_json: bool) ->
                 r.roofline_percent
             );
         }
-        println!("(% roof: matvec GB/s of the read bandwidth, matmul GFLOP/s of the FMA throughput)");
+        println!(
+            "(% roof: matvec and attention GB/s of the read bandwidth, matmul GFLOP/s of the FMA throughput; attention: one layer, tokens = keys)"
+        );
     }
     Ok(())
 }

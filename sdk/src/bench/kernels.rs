@@ -8,8 +8,10 @@ use crate::error::{Error, Result};
 use crate::gguf::{GgmlType, GgufFile, GgufWriter};
 use crate::gpu::weights::{GpuMatrix, GpuType};
 use crate::gpu::Gpu;
+use crate::kernels::attention::Attention;
 use crate::kernels::matvec::{Layout, MatVec};
 use crate::kernels::{matmul::MatMul, Step, Variant};
+use crate::model::KvCacheType;
 use crate::synth::SynthShape;
 use crate::tensor::{Mapped, TensorRef};
 use rand::{Rng, SeedableRng};
@@ -22,24 +24,27 @@ pub struct KernelResult {
     /// "matvec" (the adapter's default layout), "matvec:coop" / "matvec:rows"
     /// (the other matvec layout, for comparison), "matvec:x-storage" (the
     /// default layout reading x from storage, where it defaults to a uniform)
-    /// or "matmul".
+    /// or "matmul"; "attention" (one layer's decode attention, split and
+    /// combine passes in the adapter's shape, over `tokens` cached keys of an
+    /// f32 cache).
     pub kernel: &'static str,
     /// Weight type.
     pub dtype: String,
-    /// Which matrix of the shape ("attn_q", "ffn_up", "ffn_down").
+    /// Which matrix of the shape ("attn_q", "ffn_up", "ffn_down"), or
+    /// "kv_cache" for attention.
     pub matrix: &'static str,
-    /// Output rows.
+    /// Output rows (attention: query heads).
     pub rows: usize,
-    /// Row length.
+    /// Row length (attention: the head size).
     pub cols: usize,
-    /// Tokens per call (1 for matvec).
+    /// Tokens per call (1 for matvec; attention: the keys attended to).
     pub tokens: usize,
     /// Median microseconds per call.
     pub micros: f64,
     /// CPU microseconds this process spent per call (CPU adapters run
     /// kernels on the process's own threads; Linux only).
     pub cpu_micros: Option<f64>,
-    /// Weight bytes read per second, GB/s.
+    /// Weight (attention: K and V cache) bytes read per second, GB/s.
     pub gbps: f64,
     /// Arithmetic, GFLOP/s.
     pub gflops: f64,
@@ -152,5 +157,38 @@ pub fn run(gpu: &Gpu, shape: &SynthShape, tokens: usize, roof: &Roofline) -> Res
             });
         }
     }
+    out.push(attention(gpu, shape, tokens, roof)?);
     Ok(out)
+}
+
+/// Decode attention of one layer of `shape` over `keys` cached positions
+/// (f32 cache) in the adapter's shape: GB/s of K and V read (every KV
+/// head's keys and values once, `2 · keys · kv_heads · head_dim · 4` bytes)
+/// and GFLOP/s of its two products (`4 · keys · heads · head_dim`).
+pub fn attention(gpu: &Gpu, shape: &SynthShape, keys: usize, roof: &Roofline) -> Result<KernelResult> {
+    let (heads, kv_heads) = (shape.heads as usize, shape.kv_heads as usize);
+    let hd = shape.dim as usize / heads.max(1);
+    let keys = keys.max(1);
+    let cache = gpu.buffer("kv", (keys * kv_heads * hd * 4) as u64);
+    let q = gpu.buffer("q", (heads * hd * 4) as u64);
+    let o = gpu.buffer("o", (heads * hd * 4) as u64);
+    let step = gpu.uniform("step", &Step { tokens: 1, pos: keys as u32 - 1, kv_len: keys as u32, pad: 0 });
+    let bytes = (2 * keys * kv_heads * hd * 4) as f64;
+    let att = Attention::new(gpu, heads, kv_heads, hd, keys, KvCacheType::F32)?;
+    let b = att.bind(gpu, &step, &q, &cache, &cache, &o)?;
+    let (s, cpu) = time_gpu_with_cpu(gpu, &|enc| in_pass(enc, |p| att.dispatch(p, &b, 1, keys as u32)))?;
+    let gbps = bytes / s / 1e9;
+    Ok(KernelResult {
+        kernel: "attention",
+        dtype: "F32".into(),
+        matrix: "kv_cache",
+        rows: heads,
+        cols: hd,
+        tokens: keys,
+        micros: s * 1e6,
+        cpu_micros: cpu.map(|c| c * 1e6),
+        gbps,
+        gflops: 4.0 * (keys * heads * hd) as f64 / s / 1e9,
+        roofline_percent: roof.read_percent(gbps * 1e9),
+    })
 }
