@@ -22,7 +22,6 @@ override RANGE: u32;        // keys per dispatch, a multiple of KT
 override WG: u32 = 8u;      // the subgroup size, >= KT
 override GROUPS: u32 = (HEAD_DIM + 3u) / 4u;
 
-const KT: u32 = 8u;         // keys per step
 const MAX_GROUPS: u32 = 64u;
 const MASKED: f32 = -1e30;  // finite, so MASKED - MASKED is 0 and never NaN
 
@@ -31,21 +30,8 @@ const MASKED: f32 = -1e30;  // finite, so MASKED - MASKED is 0 and never NaN
 // (k_cache, v_cache) and k4/v4 from kv_*.wgsl; out, stats, range (bindings
 // 4-6) and out4 from attention_prefill_io.wgsl.
 
-// The eight keys' (or values') dims held by lanes 0..7, as one dot product
-// each with `a`.
-fn dots(a: vec4<f32>, v: vec4<f32>) -> array<f32, 8> {
-    return array<f32, 8>(
-        dot(a, subgroupBroadcast(v, 0u)), dot(a, subgroupBroadcast(v, 1u)), dot(a, subgroupBroadcast(v, 2u)),
-        dot(a, subgroupBroadcast(v, 3u)), dot(a, subgroupBroadcast(v, 4u)), dot(a, subgroupBroadcast(v, 5u)),
-        dot(a, subgroupBroadcast(v, 6u)), dot(a, subgroupBroadcast(v, 7u)));
-}
-
-// Σ_j p[j] · (lane j's v).
-fn mix(p: array<f32, 8>, v: vec4<f32>) -> vec4<f32> {
-    return p[0] * subgroupBroadcast(v, 0u) + p[1] * subgroupBroadcast(v, 1u) + p[2] * subgroupBroadcast(v, 2u)
-        + p[3] * subgroupBroadcast(v, 3u) + p[4] * subgroupBroadcast(v, 4u) + p[5] * subgroupBroadcast(v, 5u)
-        + p[6] * subgroupBroadcast(v, 6u) + p[7] * subgroupBroadcast(v, 7u);
-}
+// KT, dots and mix (the eight keys' dims through subgroupBroadcast) come
+// from attention_keys8.wgsl.
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {

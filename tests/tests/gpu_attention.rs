@@ -59,11 +59,12 @@ fn gpu_attention(
     gpu.read_f32(&out, tokens * n_heads * hd).unwrap()
 }
 
-// Shapes: (n_heads, n_kv_heads, head_dim) covering GQA ratios 2, 3, 4, 1, 7 and
+// Shapes: (n_heads, n_kv_heads, head_dim) covering GQA ratios 2, 3, 4, 1, 7,
+// 10 (more query heads per KV head than a subgroup of 8 lanes holds) and
 // head dims that are not powers of two (10: not even a multiple of 4) or
 // larger than the workgroup.
-const SHAPES: [(usize, usize, usize); 8] =
-    [(8, 4, 8), (6, 2, 16), (4, 1, 80), (5, 5, 96), (4, 2, 128), (2, 1, 256), (3, 1, 10), (14, 2, 64)];
+const SHAPES: [(usize, usize, usize); 9] =
+    [(8, 4, 8), (6, 2, 16), (4, 1, 80), (5, 5, 96), (4, 2, 128), (2, 1, 256), (3, 1, 10), (14, 2, 64), (20, 2, 12)];
 
 #[test]
 fn decode_attention_matches_cpu() {
@@ -76,14 +77,16 @@ fn decode_attention_matches_cpu() {
         // This adapter's shape, and a GPU's (256 invocations, 64-key chunks,
         // keys split between invocations in the V pass) on any adapter.
         let v = Variant { subgroups: false, ..Variant::of(&gpu) };
-        let gpu_shape = DecodeShape { chunk: 64, variant: v, wg: 256, lanes: false };
-        // And the tiled pass in the CPU adapter's workgroup shape, where the
-        // adapter's own shape is the lane pass.
+        let gpu_shape = DecodeShape { chunk: 64, variant: v, wg: 256, lanes: false, grouped: false };
+        // And the tiled pass in the CPU adapter's workgroup shape, and the
+        // per-head lane pass, where the adapter's own shape is a lane pass
+        // (the grouped one for grouped-query shapes).
         let own = DecodeShape::for_adapter(&gpu);
         let tiled = DecodeShape { lanes: false, ..own };
         let mut shapes = vec![None, Some(gpu_shape)];
         if own.lanes {
             shapes.push(Some(tiled));
+            shapes.push(Some(DecodeShape { grouped: false, ..own }));
         }
         for ((n_heads, n_kv, hd), shape) in SHAPES.into_iter().flat_map(|s| shapes.iter().map(move |&x| (s, x))) {
             let att = match shape {

@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 use crate::gguf::{GgmlType, GgufFile, GgufWriter};
 use crate::gpu::weights::{GpuMatrix, GpuType};
 use crate::gpu::Gpu;
-use crate::kernels::attention::Attention;
+use crate::kernels::attention::{decode_group_fits, Attention, DecodeShape};
 use crate::kernels::matvec::{Layout, MatVec};
 use crate::kernels::{matmul::MatMul, Step, Variant};
 use crate::model::KvCacheType;
@@ -26,7 +26,8 @@ pub struct KernelResult {
     /// default layout reading x from storage, where it defaults to a uniform)
     /// or "matmul"; "attention" (one layer's decode attention, split and
     /// combine passes in the adapter's shape, over `tokens` cached keys of an
-    /// f32 cache).
+    /// f32 cache) and "attention:per-head" (the per-head lane pass, where the
+    /// adapter's shape is the grouped one).
     pub kernel: &'static str,
     /// Weight type.
     pub dtype: String,
@@ -157,38 +158,48 @@ pub fn run(gpu: &Gpu, shape: &SynthShape, tokens: usize, roof: &Roofline) -> Res
             });
         }
     }
-    out.push(attention(gpu, shape, tokens, roof)?);
+    out.extend(attention(gpu, shape, tokens, roof)?);
     Ok(out)
 }
 
 /// Decode attention of one layer of `shape` over `keys` cached positions
-/// (f32 cache) in the adapter's shape: GB/s of K and V read (every KV
-/// head's keys and values once, `2 · keys · kv_heads · head_dim · 4` bytes)
-/// and GFLOP/s of its two products (`4 · keys · heads · head_dim`).
-pub fn attention(gpu: &Gpu, shape: &SynthShape, keys: usize, roof: &Roofline) -> Result<KernelResult> {
-    let (heads, kv_heads) = (shape.heads as usize, shape.kv_heads as usize);
+/// (f32 cache) in the adapter's shape, and in the per-head lane pass where
+/// that shape is the grouped one: GB/s of K and V read (every KV head's keys
+/// and values once, `2 · keys · kv_heads · head_dim · 4` bytes) and GFLOP/s
+/// of the two products (`4 · keys · heads · head_dim`).
+pub fn attention(gpu: &Gpu, shape: &SynthShape, keys: usize, roof: &Roofline) -> Result<Vec<KernelResult>> {
+    let (heads, kv_heads) = (shape.heads as usize, shape.kv_heads.max(1) as usize);
     let hd = shape.dim as usize / heads.max(1);
     let keys = keys.max(1);
+    let own = DecodeShape::for_adapter(gpu);
+    let mut shapes = vec![("attention", own)];
+    if own.lanes && own.grouped && decode_group_fits(heads / kv_heads, hd, own.wg, own.chunk) {
+        shapes.push(("attention:per-head", DecodeShape { grouped: false, ..own }));
+    }
     let cache = gpu.buffer("kv", (keys * kv_heads * hd * 4) as u64);
     let q = gpu.buffer("q", (heads * hd * 4) as u64);
     let o = gpu.buffer("o", (heads * hd * 4) as u64);
     let step = gpu.uniform("step", &Step { tokens: 1, pos: keys as u32 - 1, kv_len: keys as u32, pad: 0 });
     let bytes = (2 * keys * kv_heads * hd * 4) as f64;
-    let att = Attention::new(gpu, heads, kv_heads, hd, keys, KvCacheType::F32)?;
-    let b = att.bind(gpu, &step, &q, &cache, &cache, &o)?;
-    let (s, cpu) = time_gpu_with_cpu(gpu, &|enc| in_pass(enc, |p| att.dispatch(p, &b, 1, keys as u32)))?;
-    let gbps = bytes / s / 1e9;
-    Ok(KernelResult {
-        kernel: "attention",
-        dtype: "F32".into(),
-        matrix: "kv_cache",
-        rows: heads,
-        cols: hd,
-        tokens: keys,
-        micros: s * 1e6,
-        cpu_micros: cpu.map(|c| c * 1e6),
-        gbps,
-        gflops: 4.0 * (keys * heads * hd) as f64 / s / 1e9,
-        roofline_percent: roof.read_percent(gbps * 1e9),
-    })
+    let mut out = Vec::new();
+    for (kernel, d) in shapes {
+        let att = Attention::with_decode_shape(gpu, heads, kv_heads, hd, keys, KvCacheType::F32, d)?;
+        let b = att.bind(gpu, &step, &q, &cache, &cache, &o)?;
+        let (s, cpu) = time_gpu_with_cpu(gpu, &|enc| in_pass(enc, |p| att.dispatch(p, &b, 1, keys as u32)))?;
+        let gbps = bytes / s / 1e9;
+        out.push(KernelResult {
+            kernel,
+            dtype: "F32".into(),
+            matrix: "kv_cache",
+            rows: heads,
+            cols: hd,
+            tokens: keys,
+            micros: s * 1e6,
+            cpu_micros: cpu.map(|c| c * 1e6),
+            gbps,
+            gflops: 4.0 * (keys * heads * hd) as f64 / s / 1e9,
+            roofline_percent: roof.read_percent(gbps * 1e9),
+        });
+    }
+    Ok(out)
 }

@@ -30,6 +30,12 @@ pub const PREFILL_IO: &str = include_str!("../../../shaders/attention_prefill_io
 pub const PREFILL: &str = include_str!("../../../shaders/attention_prefill.wgsl");
 /// WGSL body of the prefill kernel for CPU adapters (a query per lane).
 pub const PREFILL_LANES: &str = include_str!("../../../shaders/attention_prefill_lanes.wgsl");
+/// Eight keys across a subgroup (`KT`, `dots`, `mix`), for the lane kernels
+/// that share keys through broadcasts.
+pub const KEYS8: &str = include_str!("../../../shaders/attention_keys8.wgsl");
+/// WGSL body of the decode split pass for CPU adapters and grouped-query
+/// heads (a query head per lane).
+pub const DECODE_GROUP: &str = include_str!("../../../shaders/attention_decode_group.wgsl");
 
 /// Widest head the lane kernel holds in registers (`4 · MAX_GROUPS`).
 pub const PREFILL_LANES_MAX_HEAD_DIM: usize = 256;
@@ -48,6 +54,10 @@ pub struct DecodeShape {
     /// lane at a time, no workgroup memory) instead of `attention.wgsl`.
     /// Used for heads up to [`PREFILL_LANES_MAX_HEAD_DIM`] wide.
     pub lanes: bool,
+    /// With `lanes`, models with several query heads per KV head take the
+    /// grouped lane kernel (`attention_decode_group.wgsl`: a lane per query
+    /// head, each key read once for the heads that share it).
+    pub grouped: bool,
 }
 
 impl DecodeShape {
@@ -57,7 +67,7 @@ impl DecodeShape {
     pub fn for_adapter(gpu: &Gpu) -> Self {
         let (variant, wg) = row_workgroup(gpu, Variant::of(gpu));
         let lanes = uses_lanes(gpu);
-        DecodeShape { chunk: if gpu.is_cpu_adapter() { 128 } else { 64 }, variant, wg, lanes }
+        DecodeShape { chunk: if gpu.is_cpu_adapter() { 128 } else { 64 }, variant, wg, lanes, grouped: lanes }
     }
 }
 /// Keys per tile in the prefill kernel (`BK` in the shader).
@@ -96,7 +106,21 @@ pub fn lanes_source(variant: Variant, kv: KvCacheType, head_dim: usize) -> Strin
 
 /// The lane prefill kernel's source (needs a subgroup variant).
 pub fn prefill_lanes_source(variant: Variant, kv: KvCacheType, head_dim: usize) -> String {
-    compose(variant, false, &[Q, PREFILL_IO, kv_snippet(kv, head_dim), PREFILL_LANES])
+    compose(variant, false, &[Q, PREFILL_IO, kv_snippet(kv, head_dim), KEYS8, PREFILL_LANES])
+}
+
+/// The grouped lane decode pass's source (needs a subgroup variant).
+pub fn decode_group_source(variant: Variant, kv: KvCacheType, head_dim: usize) -> String {
+    compose(variant, false, &[Q, kv_snippet(kv, head_dim), KEYS8, DECODE_GROUP])
+}
+
+/// Whether decode with `group` query heads per KV head, heads of `head_dim`
+/// and split workgroups of `wg` lanes in chunks of `chunk` keys can take the
+/// grouped lane pass: at least two heads to share each key, a subgroup of
+/// at least the pass's 8 keys per step, whole steps per chunk, and a head
+/// the lanes hold in registers.
+pub fn decode_group_fits(group: usize, head_dim: usize, wg: u32, chunk: u32) -> bool {
+    group >= 2 && wg >= 8 && chunk % 8 == 0 && head_dim <= PREFILL_LANES_MAX_HEAD_DIM
 }
 
 /// Whether prefill on `gpu` uses the lane kernel: CPU adapters whose
@@ -152,6 +176,9 @@ pub struct Attention {
     combine: wgpu::ComputePipeline,
     prefill: wgpu::ComputePipeline,
     n_heads: u32,
+    /// Workgroup rows of the decode split pass: query heads, or for the
+    /// grouped lane pass KV heads × head blocks.
+    split_rows: u32,
     max_chunks: u32,
     /// Keys per decode workgroup.
     chunk: u32,
@@ -215,9 +242,12 @@ impl Attention {
         }
         let v = Variant::of(gpu);
         let wg = f64::from(reduce_workgroup(gpu, v));
-        let DecodeShape { chunk, variant: split_v, wg: split_wg, lanes: decode_lanes } = decode;
-        // The lane pass needs subgroups and holds heads up to 256 wide.
+        let DecodeShape { chunk, variant: split_v, wg: split_wg, lanes: decode_lanes, grouped } = decode;
+        // The lane passes need subgroups and hold heads up to 256 wide.
         let decode_lanes = decode_lanes && split_v.subgroups && head_dim <= PREFILL_LANES_MAX_HEAD_DIM;
+        let group = n_heads / n_kv_heads;
+        let grouped = decode_lanes && grouped && decode_group_fits(group, head_dim, split_wg, chunk);
+        let split_rows = if grouped { n_kv_heads * group.div_ceil(split_wg as usize) } else { n_heads } as u32;
         let max_chunks = (max_ctx as u32).div_ceil(chunk);
         let lanes = prefill_uses_lanes(gpu, head_dim);
         let prefill_wg = if lanes { gpu.summary.subgroup_size.0 } else { prefill_workgroup(gpu) };
@@ -227,7 +257,9 @@ impl Attention {
         let range = prefill_range(head_dim, if lanes { 64 } else { prefill_wg });
         let scale = f64::from(1.0 / (head_dim as f32).sqrt());
         let [_, combine_src, prefill_src] = sources(v, kv, head_dim);
-        let (split_label, split_src) = if decode_lanes {
+        let (split_label, split_src) = if grouped {
+            ("attention split (grouped lanes)", decode_group_source(split_v, kv, head_dim))
+        } else if decode_lanes {
             ("attention split (lanes)", lanes_source(split_v, kv, head_dim))
         } else {
             let [split, _, _] = sources(split_v, kv, head_dim);
@@ -281,6 +313,7 @@ impl Attention {
             combine,
             prefill,
             n_heads: n_heads as u32,
+            split_rows,
             max_chunks,
             chunk,
             bq,
@@ -370,7 +403,7 @@ impl Attention {
             let chunks = kv_len.div_ceil(self.chunk).clamp(1, self.max_chunks);
             pass.set_pipeline(&self.split);
             pass.set_bind_group(0, &b.split, &[]);
-            pass.dispatch_workgroups(chunks, self.n_heads, 1);
+            pass.dispatch_workgroups(chunks, self.split_rows, 1);
             pass.set_pipeline(&self.combine);
             pass.set_bind_group(0, &b.combine, &[]);
             pass.dispatch_workgroups(self.n_heads, 1, 1);

@@ -253,6 +253,7 @@ pub fn all_sources(variant: Variant) -> Vec<(String, String)> {
         if variant.subgroups {
             v.push((format!("attention_prefill_lanes {kv:?} {hd}"), attention::prefill_lanes_source(variant, kv, hd)));
             v.push((format!("attention_lanes {kv:?} {hd}"), attention::lanes_source(variant, kv, hd)));
+            v.push((format!("attention_decode_group {kv:?} {hd}"), attention::decode_group_source(variant, kv, hd)));
         }
     }
     for kv in [crate::model::KvCacheType::F32, crate::model::KvCacheType::F16] {
