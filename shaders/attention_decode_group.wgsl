@@ -25,12 +25,11 @@ override WG: u32 = 8u;      // the subgroup size, >= KT
 override GROUPS: u32 = (HEAD_DIM + 3u) / 4u;
 override BLOCKS: u32 = (GROUP + WG - 1u) / WG;   // head blocks per KV head
 
-const MAX_GROUPS: u32 = 64u;
-const MASKED: f32 = -1e30;  // finite, so MASKED - MASKED is 0 and never NaN
 
 @group(0) @binding(0) var<uniform> step: Step;
 // q (binding 1) and q4 come from attention_q.wgsl; bindings 2 and 3
-// (k_cache, v_cache) and k4/v4 from kv_*.wgsl.
+// (k_cache, v_cache) and k4/v4 from kv_*.wgsl; KT, MAX_GROUPS, MASKED and
+// attend_keys (the step over eight keys) from attention_keys8.wgsl.
 @group(0) @binding(4) var<storage, read_write> partials: array<f32>;
 
 @compute @workgroup_size(WG)
@@ -63,30 +62,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     for (var j0 = k0; j0 < end; j0 += KT) {
         // Keys past the chunk's last one are read as that one and masked.
         let kb = min(j0 + mine, last_key) * KV_STRIDE + kv;
-        var s = array<f32, 8>();
-        for (var g = 0u; g < GROUPS; g++) {
-            let d = dots(qs[g], k4(kb, g));
-            for (var j = 0u; j < KT; j++) {
-                s[j] += d[j];
-            }
-        }
-        var m_new = m;
-        for (var j = 0u; j < KT; j++) {
-            s[j] = select(MASKED, s[j], j0 + j < end);
-            m_new = max(m_new, s[j]);
-        }
-        var p = array<f32, 8>();
-        var sum = 0.0;
-        for (var j = 0u; j < KT; j++) {
-            p[j] = select(exp(s[j] - m_new), 0.0, s[j] <= MASKED);
-            sum += p[j];
-        }
-        let corr = exp(m - m_new);
-        m = m_new;
-        l = l * corr + sum;
-        for (var g = 0u; g < GROUPS; g++) {
-            acc[g] = acc[g] * corr + mix(p, v4(kb, g));
-        }
+        attend_keys(&qs, &acc, &m, &l, kb, j0, end);
     }
     if (first + lid < GROUP) {
         let base = (h * MAX_CHUNKS + c) * (HEAD_DIM + 2u);

@@ -22,16 +22,14 @@ override RANGE: u32;        // keys per dispatch, a multiple of KT
 override WG: u32 = 8u;      // the subgroup size, >= KT
 override GROUPS: u32 = (HEAD_DIM + 3u) / 4u;
 
-const MAX_GROUPS: u32 = 64u;
-const MASKED: f32 = -1e30;  // finite, so MASKED - MASKED is 0 and never NaN
 
 @group(0) @binding(0) var<uniform> step: Step;
 // q (binding 1) and q4 come from attention_q.wgsl; bindings 2 and 3
 // (k_cache, v_cache) and k4/v4 from kv_*.wgsl; out, stats, range (bindings
 // 4-6) and out4 from attention_prefill_io.wgsl.
 
-// KT, dots and mix (the eight keys' dims through subgroupBroadcast) come
-// from attention_keys8.wgsl.
+// KT, MAX_GROUPS, MASKED and attend_keys (a step over eight keys shared
+// through subgroupBroadcast) come from attention_keys8.wgsl.
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -75,32 +73,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
         // Keys past the workgroup's last one are read as that one (in the
         // filled cache) and masked below.
         let kb = min(k0 + mine, last_key) * KV_STRIDE + kv;
-        var s = array<f32, 8>();
-        for (var g = 0u; g < GROUPS; g++) {
-            let d = dots(qs[g], k4(kb, g));
-            for (var j = 0u; j < KT; j++) {
-                s[j] += d[j];
-            }
-        }
-        var m_new = m;
-        for (var j = 0u; j < KT; j++) {
-            s[j] = select(MASKED, s[j], k0 + j < seen);
-            m_new = max(m_new, s[j]);
-        }
-        var p = array<f32, 8>();
-        var sum = 0.0;
-        for (var j = 0u; j < KT; j++) {
-            // Masked keys contribute exactly nothing, even to a row that has
-            // seen no key yet.
-            p[j] = select(exp(s[j] - m_new), 0.0, s[j] <= MASKED);
-            sum += p[j];
-        }
-        let corr = exp(m - m_new);
-        m = m_new;
-        l = l * corr + sum;
-        for (var g = 0u; g < GROUPS; g++) {
-            acc[g] = acc[g] * corr + mix(p, v4(kb, g));
-        }
+        attend_keys(&qs, &acc, &m, &l, kb, k0, seen);
     }
 
     if (takes_part) {
