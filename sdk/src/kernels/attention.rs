@@ -30,8 +30,9 @@ pub const PREFILL_IO: &str = include_str!("../../../shaders/attention_prefill_io
 pub const PREFILL: &str = include_str!("../../../shaders/attention_prefill.wgsl");
 /// WGSL body of the prefill kernel for CPU adapters (a query per lane).
 pub const PREFILL_LANES: &str = include_str!("../../../shaders/attention_prefill_lanes.wgsl");
-/// Eight keys across a subgroup (`KT`, `dots`, `mix`), for the lane kernels
-/// that share keys through broadcasts.
+/// Eight keys across a subgroup (`KT`, `dots`, `mix`, and `attend_keys`,
+/// the online-softmax step over them), for the lane kernels that share keys
+/// through broadcasts.
 pub const KEYS8: &str = include_str!("../../../shaders/attention_keys8.wgsl");
 /// WGSL body of the decode split pass for CPU adapters and grouped-query
 /// heads (a query head per lane).
