@@ -10,6 +10,12 @@
 // workgroup memory and no barrier: on CPU adapters (lavapipe) a barrier
 // switches every invocation's context and costs more than the arithmetic,
 // and on GPUs the shared x reads are served by the L1 cache.
+//
+// PAIRS (gate and up in one matrix, rows interleaved at upload): rows 2i and
+// 2i + 1 of a block are token t's gate and up values, so SwiGLU is applied
+// in registers and only silu(gate) * up is stored, at column
+// (ROW_OFFSET + row) / 2 (OUT_STRIDE is then the FFN width). This saves
+// storing twice the values and a separate pass reading them back.
 
 override N: u32;           // row length (elements)
 override ROW_WORDS: u32;   // words per row in the GPU layout
@@ -18,6 +24,7 @@ override ROW_OFFSET: u32;  // index of the chunk's first row
 override OUT_STRIDE: u32;  // output row stride (the full output width)
 override OUT_BASE: u32 = 0u; // where row 0 goes within an output row
 override WG: u32 = 64u;    // lanes per workgroup
+override PAIRS: bool = false;
 
 const TR: u32 = 8u;        // rows per invocation
 const TT: u32 = 8u;        // tokens per invocation
@@ -35,6 +42,21 @@ fn store(row: u32, t0: u32, acc: vec4<f32>, k: u32) {
         let t = t0 + 4u * k + j;
         if (t < step.tokens) {
             out[t * OUT_STRIDE + OUT_BASE + ROW_OFFSET + row] = acc[j];
+        }
+    }
+}
+
+// PAIRS: the SwiGLU of a gate row (g) and the up row (u) after it.
+fn store_pair(row: u32, t0: u32, g: vec4<f32>, u: vec4<f32>, k: u32) {
+    if (row >= ROWS) {
+        return;
+    }
+    let v = g / (1.0 + exp(-g)) * u;
+    let col = OUT_BASE + (ROW_OFFSET + row) / 2u;
+    for (var j = 0u; j < 4u; j++) {
+        let t = t0 + 4u * k + j;
+        if (t < step.tokens) {
+            out[t * OUT_STRIDE + col] = v[j];
         }
     }
 }
@@ -112,6 +134,13 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
         }
     }
     for (var k = 0u; k < 2u; k++) {
+        if (PAIRS) {
+            store_pair(r0, t0, a0[k], a1[k], k);
+            store_pair(r0 + 2u, t0, a2[k], a3[k], k);
+            store_pair(r0 + 4u, t0, a4[k], a5[k], k);
+            store_pair(r0 + 6u, t0, a6[k], a7[k], k);
+            continue;
+        }
         store(r0, t0, a0[k], k);
         store(r0 + 1u, t0, a1[k], k);
         store(r0 + 2u, t0, a2[k], k);

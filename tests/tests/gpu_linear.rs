@@ -129,7 +129,7 @@ fn matvec_matmul_and_embed_match_cpu_for_every_type() {
 }
 
 #[test]
-fn swiglu_matvec_of_interleaved_gate_and_up_matches_cpu_for_every_type() {
+fn swiglu_matvec_and_matmul_of_interleaved_gate_and_up_match_cpu_for_every_type() {
     for gpu in gpus() {
         for ty in GpuType::ALL.map(GpuType::ggml) {
             for (i, (rows, cols)) in shapes(ty).into_iter().enumerate() {
@@ -144,6 +144,17 @@ fn swiglu_matvec_of_interleaved_gate_and_up_matches_cpu_for_every_type() {
                 let (g, u) = (matmul_reference(&gate, &x[cols..], 1), matmul_reference(&up, &x[cols..], 1));
                 let want: Vec<f32> = g.iter().zip(&u).map(|(g, u)| g / (1.0 + (-g).exp()) * u).collect();
                 check_every_layout(&gpu, &m, [&step, &bx, &bo], (true, &x[cols..]), &want, &format!("swiglu {what}"));
+                // Prefill: SwiGLU applied in the matmul's registers, for a
+                // batch that is not a multiple of the tile.
+                let tokens = 11;
+                let xs = random_f32(cols * tokens, 400 + i as u64);
+                let step = gpu.uniform("step", &Step { tokens: tokens as u32, ..Default::default() });
+                let (bx, bo) = (gpu.buffer_init("x", &f32_bytes(&xs)), gpu.buffer("out", (rows * tokens * 4) as u64));
+                let mm = MatMul::swiglu(&gpu, &m, &step, &bx, &bo).unwrap().expect("a tiled matmul without coop");
+                submit(&gpu, |p| mm.dispatch(p, tokens as u32));
+                let (g, u) = (matmul_reference(&gate, &xs, tokens), matmul_reference(&up, &xs, tokens));
+                let want: Vec<f32> = g.iter().zip(&u).map(|(g, u)| g / (1.0 + (-g).exp()) * u).collect();
+                assert_close(&gpu.read_f32(&bo, rows * tokens).unwrap(), &want, &format!("swiglu matmul {what}"));
             }
         }
     }

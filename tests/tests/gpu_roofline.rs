@@ -71,15 +71,26 @@ fn attention_bench_counts_the_cache_it_reads() {
         for (keys, seen) in [(0usize, 1.0), (200, 200.0)] {
             let rows = hearth::bench::kernels::attention(&gpu, &shape, keys, &roof).unwrap();
             assert_eq!(rows[0].kernel, "attention");
+            let mut prefill_rows = 0;
             for r in rows {
                 assert_eq!((r.rows, r.tokens as f64), (shape.heads as usize, seen));
                 let secs = r.micros / 1e6;
                 assert!(secs > 0.0 && secs.is_finite());
                 let bytes = 2.0 * seen * kv * hd * 4.0;
                 assert!((r.gbps * 1e9 * secs - bytes).abs() < 1e-6 * bytes);
+                if r.kernel == "attention:prefill" {
+                    // Query token t sees keys 0..=t.
+                    let flops = 2.0 * seen * (seen + 1.0) * heads * hd;
+                    assert!((r.gflops * 1e9 * secs - flops).abs() < 1e-6 * flops);
+                    assert!((r.roofline_percent - r.gflops).abs() < 1e-9);
+                    prefill_rows += 1;
+                    continue;
+                }
                 assert!((r.gflops * 1e9 * secs - 4.0 * seen * heads * hd).abs() < 1e-3);
                 assert!((r.roofline_percent - 10.0 * r.gbps).abs() < 1e-9);
             }
+            // A prefill row needs a batch of at least two queries.
+            assert_eq!(prefill_rows, usize::from(keys >= 2));
         }
     }
 }

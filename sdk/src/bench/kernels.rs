@@ -26,8 +26,10 @@ pub struct KernelResult {
     /// default layout reading x from storage, where it defaults to a uniform)
     /// or "matmul"; "attention" (one layer's decode attention, split and
     /// combine passes in the adapter's shape, over `tokens` cached keys of an
-    /// f32 cache) and "attention:per-head" (the per-head lane pass, where the
-    /// adapter's shape is the grouped one).
+    /// f32 cache), "attention:per-head" (the per-head lane pass, where the
+    /// adapter's shape is the grouped one) and "attention:prefill" (one
+    /// layer's causal attention for a batch of `tokens` queries from
+    /// position 0).
     pub kernel: &'static str,
     /// Weight type.
     pub dtype: String,
@@ -49,7 +51,8 @@ pub struct KernelResult {
     pub gbps: f64,
     /// Arithmetic, GFLOP/s.
     pub gflops: f64,
-    /// GB/s as % of the read roofline (matvec), or GFLOP/s as % of the FMA roofline (matmul).
+    /// GB/s as % of the read roofline (matvec, decode attention), or GFLOP/s
+    /// as % of the FMA roofline (matmul, prefill attention).
     pub roofline_percent: f64,
 }
 
@@ -166,7 +169,10 @@ pub fn run(gpu: &Gpu, shape: &SynthShape, tokens: usize, roof: &Roofline) -> Res
 /// (f32 cache) in the adapter's shape, and in the per-head lane pass where
 /// that shape is the grouped one: GB/s of K and V read (every KV head's keys
 /// and values once, `2 · keys · kv_heads · head_dim · 4` bytes) and GFLOP/s
-/// of the two products (`4 · keys · heads · head_dim`).
+/// of the two products (`4 · keys · heads · head_dim`). Then, for at least
+/// two keys, prefill attention of `keys` query tokens from position 0:
+/// GFLOP/s of the causal products (`4 · heads · head_dim · keys (keys + 1) /
+/// 2`) as a percentage of the FMA roofline, GB/s of the same cache bytes.
 pub fn attention(gpu: &Gpu, shape: &SynthShape, keys: usize, roof: &Roofline) -> Result<Vec<KernelResult>> {
     let (heads, kv_heads) = (shape.heads as usize, shape.kv_heads.max(1) as usize);
     let hd = shape.dim as usize / heads.max(1);
@@ -199,6 +205,28 @@ pub fn attention(gpu: &Gpu, shape: &SynthShape, keys: usize, roof: &Roofline) ->
             gbps,
             gflops: 4.0 * (keys * heads * hd) as f64 / s / 1e9,
             roofline_percent: roof.read_percent(gbps * 1e9),
+        });
+    }
+    if keys >= 2 {
+        let tokens = keys as u32;
+        let att = Attention::new(gpu, heads, kv_heads, hd, keys, KvCacheType::F32)?;
+        let (q, o) = (gpu.buffer("q", (keys * heads * hd * 4) as u64), gpu.buffer("o", (keys * heads * hd * 4) as u64));
+        let step = gpu.uniform("step", &Step { tokens, pos: 0, kv_len: tokens, pad: 0 });
+        let b = att.bind(gpu, &step, &q, &cache, &cache, &o)?;
+        let (s, cpu) = time_gpu_with_cpu(gpu, &|enc| in_pass(enc, |p| att.dispatch(p, &b, tokens, tokens)))?;
+        let gflops = 2.0 * (keys * (keys + 1) * heads * hd) as f64 / s / 1e9;
+        out.push(KernelResult {
+            kernel: "attention:prefill",
+            dtype: "F32".into(),
+            matrix: "kv_cache",
+            rows: heads,
+            cols: hd,
+            tokens: keys,
+            micros: s * 1e6,
+            cpu_micros: cpu.map(|c| c * 1e6),
+            gbps: bytes / s / 1e9,
+            gflops,
+            roofline_percent: roof.fma_percent(gflops * 1e9),
         });
     }
     Ok(out)

@@ -5,7 +5,7 @@
 
 use super::forward::Tail;
 use super::model::GpuModel;
-use super::state::{FfnIn, GpuState, Linear, QkvIn};
+use super::state::{FfnIn, FusedBatch, GpuState, Linear, QkvIn};
 use crate::kernels::Step;
 
 /// Where the kernels of a forward call are recorded.
@@ -67,10 +67,10 @@ impl GpuModel {
             r.kernel("o", &mut |p| l.o.dispatch(p, n));
             r.kernel("residual+rmsnorm", &mut |p| st.norm_add.dispatch(p, &l.ffn_norm, n));
             match &l.gate_up {
-                FfnIn::Fused { mv, mm, pairs } => r.kernel("gate+up+swiglu", &mut |p| {
-                    if n == 1 {
-                        mv.dispatch(p);
-                    } else {
+                FfnIn::Fused { mv, mm } => r.kernel("gate+up+swiglu", &mut |p| match mm {
+                    _ if n == 1 => mv.dispatch(p),
+                    FusedBatch::InRegisters(mm) => mm.dispatch(p, n),
+                    FusedBatch::Pairs { mm, pairs } => {
                         mm.dispatch(p, n);
                         pairs.kernel.dispatch(p, &pairs.bg, n * ffn);
                     }

@@ -34,10 +34,20 @@ pub(crate) enum QkvIn {
 #[derive(Debug)]
 pub(crate) enum FfnIn {
     /// An interleaved gate/up matrix: decode is one SwiGLU matvec; prefill
-    /// is the product into the pair scratch, then SwiGLU of the pairs.
-    Fused { mv: MatVec, mm: MatMul, pairs: Bound<Elementwise> },
+    /// one SwiGLU matmul, or a product and a pass over its pairs.
+    Fused { mv: MatVec, mm: FusedBatch },
     /// Separate matrices (gate and up of different types).
     Split { gate: Linear, up: Linear, swiglu: Bound<Elementwise> },
+}
+
+/// The prefill half of [`FfnIn::Fused`].
+#[derive(Debug)]
+pub(crate) enum FusedBatch {
+    /// The register-tiled matmul applying SwiGLU before its stores.
+    InRegisters(MatMul),
+    /// Cooperative matrices store whole tiles: the product into the pair
+    /// scratch, then SwiGLU of the pairs.
+    Pairs { mm: MatMul, pairs: Bound<Elementwise> },
 }
 
 /// A pipeline with its bind group.
@@ -238,8 +248,13 @@ impl GpuModel {
                 gate_up: match &l.gate_up {
                     GateUp::Interleaved(m) => FfnIn::Fused {
                         mv: MatVec::swiglu(gpu, m, &step, &xb, &gate)?,
-                        mm: MatMul::new(gpu, m, &step, &xb, &up)?,
-                        pairs: elementwise(gpu, Op::SwiGluPairs, ffn, &step, &gate, &up)?,
+                        mm: match MatMul::swiglu(gpu, m, &step, &xb, &gate)? {
+                            Some(mm) => FusedBatch::InRegisters(mm),
+                            None => FusedBatch::Pairs {
+                                mm: MatMul::new(gpu, m, &step, &xb, &up)?,
+                                pairs: elementwise(gpu, Op::SwiGluPairs, ffn, &step, &gate, &up)?,
+                            },
+                        },
                     },
                     GateUp::Split { gate: wg, up: wu } => FfnIn::Split {
                         gate: linear(gpu, wg, &step, &xb, &gate)?,

@@ -1,7 +1,7 @@
 //! Register-tiled matrix-matrix product for prefill (`shaders/matmul.wgsl`), per weight type.
 
 use super::{bind_chunks, compose, Variant};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::gpu::weights::{GpuMatrix, GpuType};
 use crate::gpu::Gpu;
 
@@ -78,10 +78,46 @@ impl MatMul {
         if let Some(tile) = gpu.coop_tile {
             return Ok(MatMul::Coop(super::matmul_coop::CoopMatMul::at(gpu, m, [step, x, out], (base, stride), tile)?));
         }
+        Self::tiled(gpu, m, [step, x, out], (base, stride), false)
+    }
+
+    /// SwiGLU of a gate/up matrix from [`GpuMatrix::upload_interleaved`] for a
+    /// batch: `out[t * m.rows / 2 + i] = silu(gate_i · x[t]) · (up_i · x[t])`,
+    /// applied in registers. `None` where the device multiplies with
+    /// cooperative matrices, whose stores take whole tiles: there the caller
+    /// stores both rows and applies SwiGLU in a second pass.
+    pub fn swiglu(
+        gpu: &Gpu,
+        m: &GpuMatrix,
+        step: &wgpu::Buffer,
+        x: &wgpu::Buffer,
+        out: &wgpu::Buffer,
+    ) -> Result<Option<Self>> {
+        if gpu.coop_tile.is_some() {
+            return Ok(None);
+        }
+        if m.rows % 2 != 0 || m.chunks.iter().any(|c| c.rows % 2 != 0 || c.row_offset % 2 != 0) {
+            return Err(Error::Gpu { reason: format!("{}: SwiGLU needs chunks of whole row pairs", m.name) });
+        }
+        Self::tiled(gpu, m, [step, x, out], (0, m.rows / 2), true).map(Some)
+    }
+
+    fn tiled(
+        gpu: &Gpu,
+        m: &GpuMatrix,
+        [step, x, out]: [&wgpu::Buffer; 3],
+        (base, stride): (usize, usize),
+        pairs: bool,
+    ) -> Result<Self> {
         let variant = Variant::of(gpu);
         let src = source(m.ty, variant, shares_x(gpu, variant));
         let wg = workgroup(gpu);
-        let extra = [("OUT_STRIDE", stride as f64), ("OUT_BASE", base as f64), ("WG", f64::from(wg))];
+        let extra = [
+            ("OUT_STRIDE", stride as f64),
+            ("OUT_BASE", base as f64),
+            ("WG", f64::from(wg)),
+            ("PAIRS", if pairs { 1.0 } else { 0.0 }),
+        ];
         let parts = bind_chunks(gpu, m, "matmul", &src, &extra, |c| {
             let mut b = vec![
                 step.as_entire_binding(),
