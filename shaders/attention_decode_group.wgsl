@@ -24,6 +24,7 @@ override SCALE: f32;        // 1 / sqrt(HEAD_DIM)
 override WG: u32 = 8u;      // the subgroup size, >= KT
 override GROUPS: u32 = (HEAD_DIM + 3u) / 4u;
 override BLOCKS: u32 = (GROUP + WG - 1u) / WG;   // head blocks per KV head
+const QPL: u32 = 1u;        // queries per lane: the lane's query head
 
 
 @group(0) @binding(0) var<uniform> step: Step;
@@ -51,10 +52,13 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     let h = kvh * GROUP + r;
     let qb = h * HEAD_DIM;
 
-    var qs: array<vec4<f32>, MAX_GROUPS>;      // the query, pre-scaled
-    var acc: array<vec4<f32>, MAX_GROUPS>;     // unnormalised output
-    var m = MASKED;
-    var l = 0.0;
+    var qs: array<vec4<f32>, LANE_VECS>;       // the query, pre-scaled
+    var acc: array<vec4<f32>, LANE_VECS>;      // unnormalised output
+    var m: array<f32, MAX_QUERIES>;
+    var l: array<f32, MAX_QUERIES>;
+    var limit: array<u32, MAX_QUERIES>;
+    m[0] = MASKED;
+    limit[0] = end;
     for (var g = 0u; g < GROUPS; g++) {
         qs[g] = q4(qb, g) * SCALE;
     }
@@ -62,7 +66,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     for (var j0 = k0; j0 < end; j0 += KT) {
         // Keys past the chunk's last one are read as that one and masked.
         let kb = min(j0 + mine, last_key) * KV_STRIDE + kv;
-        attend_keys(&qs, &acc, &m, &l, kb, j0, end);
+        attend_keys(&qs, &acc, &m, &l, kb, j0, limit);
     }
     if (first + lid < GROUP) {
         let base = (h * MAX_CHUNKS + c) * (HEAD_DIM + 2u);
@@ -73,7 +77,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
                 }
             }
         }
-        partials[base + HEAD_DIM] = m;
-        partials[base + HEAD_DIM + 1u] = l;
+        partials[base + HEAD_DIM] = m[0];
+        partials[base + HEAD_DIM + 1u] = l[0];
     }
 }

@@ -65,7 +65,8 @@ pub fn run(shape: Option<&str>, tokens: usize, e: &EngineArgs, as_json: bool) ->
             );
         }
         println!(
-            "(% roof: matvec and attention GB/s of the read bandwidth, matmul GFLOP/s of the FMA throughput; attention: one layer, tokens = keys)"
+            "(% roof: matvec and decode attention GB/s of the read bandwidth, matmul and attention:prefill GFLOP/s of the FMA \
+             throughput; attention: one layer, tokens = keys, and for prefill also queries)"
         );
     }
     Ok(())

@@ -124,6 +124,13 @@ pub fn decode_group_fits(group: usize, head_dim: usize, wg: u32, chunk: u32) -> 
     group >= 2 && wg >= 8 && chunk % 8 == 0 && head_dim <= PREFILL_LANES_MAX_HEAD_DIM
 }
 
+/// Query tokens per lane of the lane prefill kernel (`QPL` in
+/// `attention_prefill_lanes.wgsl`; at most its `MAX_QUERIES`): each key a
+/// lane loads serves this many queries of every lane. On lavapipe a storage
+/// load costs more than the arithmetic it feeds; two per lane made the
+/// kernel 15-20 % faster, four no faster than two (BENCHMARKS.md, session 8).
+pub const PREFILL_LANE_QUERIES: u32 = 2;
+
 /// Whether prefill on `gpu` uses the lane kernel: CPU adapters whose
 /// workgroup of one fixed-size subgroup (at least the kernel's 8 keys per
 /// step) holds a head of `head_dim` in registers.
@@ -252,10 +259,11 @@ impl Attention {
         let max_chunks = (max_ctx as u32).div_ceil(chunk);
         let lanes = prefill_uses_lanes(gpu, head_dim);
         let prefill_wg = if lanes { gpu.summary.subgroup_size.0 } else { prefill_workgroup(gpu) };
-        // The lane kernel takes one query per lane; its loops per key tile are
-        // at most ~2·64 + 30 iterations, so 1024-key ranges stay under 21 000.
-        let bq = if lanes { prefill_wg } else { prefill_queries(head_dim) };
-        let range = prefill_range(head_dim, if lanes { 64 } else { prefill_wg });
+        // The lane kernel takes PREFILL_LANE_QUERIES queries per lane; its
+        // loops per 8-key step are at most ~2·64 + 30 iterations per query,
+        // so ranges of 1024 / PREFILL_LANE_QUERIES keys stay under 21 000.
+        let bq = if lanes { prefill_wg * PREFILL_LANE_QUERIES } else { prefill_queries(head_dim) };
+        let range = prefill_range(head_dim, if lanes { 64 / PREFILL_LANE_QUERIES } else { prefill_wg });
         let scale = f64::from(1.0 / (head_dim as f32).sqrt());
         let [_, combine_src, prefill_src] = sources(v, kv, head_dim);
         let (split_label, split_src) = if grouped {
@@ -282,11 +290,12 @@ impl Attention {
             &combine_src,
             &[&[("HEAD_DIM", head_dim as f64), ("WG", wg)][..], &chunking[..]].concat(),
         )?;
-        // The lane kernel has no BQ: a workgroup takes one query per lane.
         let tiling = [("RANGE", f64::from(range)), ("WG", f64::from(prefill_wg)), ("BQ", f64::from(bq))];
         let prefill = if lanes {
+            // No BQ: a workgroup takes QPL queries per lane.
+            let qpl = [("QPL", f64::from(PREFILL_LANE_QUERIES))];
             let src = prefill_lanes_source(v, kv, head_dim);
-            pipeline(gpu, "attention prefill (lanes)", &src, &[&shape[..], &tiling[..2]].concat())?
+            pipeline(gpu, "attention prefill (lanes)", &src, &[&shape[..], &tiling[..2], &qpl[..]].concat())?
         } else {
             pipeline(gpu, "attention prefill", &prefill_src, &[&shape[..], &tiling[..]].concat())?
         };
