@@ -192,20 +192,9 @@ pub fn attention(gpu: &Gpu, shape: &SynthShape, keys: usize, roof: &Roofline) ->
         let att = Attention::with_decode_shape(gpu, heads, kv_heads, hd, keys, KvCacheType::F32, d)?;
         let b = att.bind(gpu, &step, &q, &cache, &cache, &o)?;
         let (s, cpu) = time_gpu_with_cpu(gpu, &|enc| in_pass(enc, |p| att.dispatch(p, &b, 1, keys as u32)))?;
-        let gbps = bytes / s / 1e9;
-        out.push(KernelResult {
-            kernel,
-            dtype: "F32".into(),
-            matrix: "kv_cache",
-            rows: heads,
-            cols: hd,
-            tokens: keys,
-            micros: s * 1e6,
-            cpu_micros: cpu.map(|c| c * 1e6),
-            gbps,
-            gflops: 4.0 * (keys * heads * hd) as f64 / s / 1e9,
-            roofline_percent: roof.read_percent(gbps * 1e9),
-        });
+        let flops = 4.0 * (keys * heads * hd) as f64;
+        let percent = roof.read_percent(bytes / s);
+        out.push(attention_result(kernel, (heads, hd, keys), (s, cpu), (bytes, flops), percent));
     }
     if keys >= 2 {
         let tokens = keys as u32;
@@ -214,20 +203,34 @@ pub fn attention(gpu: &Gpu, shape: &SynthShape, keys: usize, roof: &Roofline) ->
         let step = gpu.uniform("step", &Step { tokens, pos: 0, kv_len: tokens, pad: 0 });
         let b = att.bind(gpu, &step, &q, &cache, &cache, &o)?;
         let (s, cpu) = time_gpu_with_cpu(gpu, &|enc| in_pass(enc, |p| att.dispatch(p, &b, tokens, tokens)))?;
-        let gflops = 2.0 * (keys * (keys + 1) * heads * hd) as f64 / s / 1e9;
-        out.push(KernelResult {
-            kernel: "attention:prefill",
-            dtype: "F32".into(),
-            matrix: "kv_cache",
-            rows: heads,
-            cols: hd,
-            tokens: keys,
-            micros: s * 1e6,
-            cpu_micros: cpu.map(|c| c * 1e6),
-            gbps: bytes / s / 1e9,
-            gflops,
-            roofline_percent: roof.fma_percent(gflops * 1e9),
-        });
+        // Query token t sees keys 0..=t.
+        let flops = 2.0 * (keys * (keys + 1) * heads * hd) as f64;
+        let percent = roof.fma_percent(flops / s);
+        out.push(attention_result("attention:prefill", (heads, hd, keys), (s, cpu), (bytes, flops), percent));
     }
     Ok(out)
+}
+
+/// A row of [`attention`]: `bytes` of cache and `flops` per call, timed at
+/// `s` seconds (`cpu` seconds of this process's CPU time).
+fn attention_result(
+    kernel: &'static str,
+    (heads, head_dim, keys): (usize, usize, usize),
+    (s, cpu): (f64, Option<f64>),
+    (bytes, flops): (f64, f64),
+    roofline_percent: f64,
+) -> KernelResult {
+    KernelResult {
+        kernel,
+        dtype: "F32".into(),
+        matrix: "kv_cache",
+        rows: heads,
+        cols: head_dim,
+        tokens: keys,
+        micros: s * 1e6,
+        cpu_micros: cpu.map(|c| c * 1e6),
+        gbps: bytes / s / 1e9,
+        gflops: flops / s / 1e9,
+        roofline_percent,
+    }
 }
