@@ -198,7 +198,8 @@ impl GpuModel {
         // `qkv`: each token's Q/K/V product; `q`: its queries after RoPE.
         let (qkv, q, att) =
             (f("qkv", max_batch * (q_dim + 2 * kv_dim)), f("q", max_batch * q_dim), f("att", max_batch * q_dim));
-        // `up` doubles as the scratch of a fused gate/up product (two values per row).
+        // `up`: the up product of separate gate and up matrices, or the pair
+        // scratch (two values per row) of a fused one on cooperative matrices.
         let (gate, up) = (f("gate", max_batch * ffn), f("up", max_batch * 2 * ffn));
         let logits = f("logits", vocab);
         // All-position logits only as many rows as fit one binding.
