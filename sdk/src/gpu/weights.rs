@@ -204,6 +204,16 @@ impl GpuMatrix {
         Self::upload_rows(gpu, &t.name, &[t], Rows::Stacked)
     }
 
+    /// Whether every chunk holds whole (gate, up) pairs of an
+    /// [`GpuMatrix::upload_interleaved`] matrix, as the SwiGLU kernels need
+    /// (`PAIRS` in `matvec.wgsl` and `matmul.wgsl`).
+    pub fn check_whole_pairs(&self) -> Result<()> {
+        if self.chunks.iter().any(|c| c.rows % 2 != 0 || c.row_offset % 2 != 0) {
+            return Err(Error::Gpu { reason: format!("{}: SwiGLU needs chunks of whole row pairs", self.name) });
+        }
+        Ok(())
+    }
+
     /// Upload two tensors of one shape and type as one matrix with their rows
     /// interleaved (row 2i is `a`'s row i, row 2i + 1 is `b`'s): gate and up,
     /// so one matvec computes both and applies SwiGLU (`matvec.wgsl`, PAIRS).

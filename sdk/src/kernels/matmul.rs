@@ -1,7 +1,7 @@
 //! Register-tiled matrix-matrix product for prefill (`shaders/matmul.wgsl`), per weight type.
 
 use super::{bind_chunks, compose, Variant};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::gpu::weights::{GpuMatrix, GpuType};
 use crate::gpu::Gpu;
 
@@ -96,9 +96,7 @@ impl MatMul {
         if gpu.coop_tile.is_some() {
             return Ok(None);
         }
-        if m.rows % 2 != 0 || m.chunks.iter().any(|c| c.rows % 2 != 0 || c.row_offset % 2 != 0) {
-            return Err(Error::Gpu { reason: format!("{}: SwiGLU needs chunks of whole row pairs", m.name) });
-        }
+        m.check_whole_pairs()?;
         Self::tiled(gpu, m, [step, x, out], (0, m.rows / 2), true).map(Some)
     }
 

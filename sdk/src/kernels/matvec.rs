@@ -187,8 +187,8 @@ impl MatVec {
         (layout, base): (Layout, usize),
         pairs: bool,
     ) -> Result<Self> {
-        if pairs && m.chunks.iter().any(|c| c.rows % 2 != 0 || c.row_offset % 2 != 0) {
-            return Err(Error::Gpu { reason: format!("{}: SwiGLU needs chunks of whole row pairs", m.name) });
+        if pairs {
+            m.check_whole_pairs()?;
         }
         let uniform_x = layout.uniform_x;
         if uniform_x && !can_bind_uniform(gpu, m, x) {
