@@ -120,6 +120,25 @@ pub fn matmul_reference(t: &hearth::tensor::TensorRef, x: &[f32], tokens: usize)
     out
 }
 
+/// How far 8-bit activations rounded the other way may move an output of
+/// `t · x`: a GPU's `1 / d` may be a few ulp off the CPU's, which can flip
+/// the rounding of a value lying within 1e-4 of a half step, by one quant
+/// (`d_block` in value). The largest sum over a row of `d_block · |w|` for
+/// such values, with x quantized as `kernels::quantize_x` does: usually 0.
+pub fn q8_flip_bound(t: &hearth::tensor::TensorRef, x: &[f32]) -> f32 {
+    let blocks = hearth::kernels::quantize_x::reference(x);
+    let scale = |i: usize| blocks[i / hearth::kernels::quantize_x::BLOCK].0;
+    let ambiguous: Vec<usize> =
+        (0..x.len()).filter(|&i| scale(i) > 0.0 && ((x[i] / scale(i)).abs().fract() - 0.5).abs() < 1e-4).collect();
+    let mut row = vec![0f32; t.row_len()];
+    let mut most = 0f32;
+    for r in 0..t.rows() {
+        hearth::gguf::dequant::dequantize(t.dtype, t.row_bytes_of(r), &mut row).expect("dequantize");
+        most = most.max(ambiguous.iter().map(|&i| scale(i) * row[i].abs()).sum());
+    }
+    most
+}
+
 /// Largest absolute difference.
 pub fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
     assert_eq!(a.len(), b.len());
@@ -156,6 +175,13 @@ pub fn submit(gpu: &hearth::gpu::Gpu, f: impl FnOnce(&mut wgpu::ComputePass<'_>)
 /// The adapter's own variant and the plain one (no f16, no subgroups), so
 /// every kernel test also covers devices without optional features.
 pub fn default_and_plain_gpus() -> Vec<hearth::gpu::Gpu> {
-    let plain = hearth::gpu::DeviceOptions { disable_f16: true, disable_subgroups: true, ..Default::default() };
+    // Plain also means f32 activations, so that both decode paths of the
+    // block types run on CPU adapters (where 8-bit is the default).
+    let plain = hearth::gpu::DeviceOptions {
+        disable_f16: true,
+        disable_subgroups: true,
+        int8_activations: Some(false),
+        ..Default::default()
+    };
     [hearth::gpu::DeviceOptions::default(), plain].iter().filter_map(test_gpu_with).collect()
 }

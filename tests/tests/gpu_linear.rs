@@ -7,9 +7,11 @@ use hearth::gguf::{dequant, GgmlType, GgufFile, GgufWriter};
 use hearth::gpu::weights::{GpuMatrix, GpuType};
 use hearth::gpu::{DeviceOptions, Gpu};
 use hearth::kernels::matvec::{self, Layout, MatVec};
-use hearth::kernels::{embed::Embed, matmul::MatMul, reduce_workgroup, Step, Variant};
+use hearth::kernels::{embed::Embed, matmul::MatMul, quantize_x, reduce_workgroup, Step, Variant};
 use hearth::tensor::{Mapped, TensorRef};
-use hearth_tests::{default_and_plain_gpus, f32_bytes, matmul_reference, random_f32, submit, test_gpu_with};
+use hearth_tests::{
+    default_and_plain_gpus, f32_bytes, matmul_reference, q8_flip_bound, random_f32, submit, test_gpu_with,
+};
 use rand::{Rng, SeedableRng};
 use std::path::Path;
 use std::sync::Arc;
@@ -47,12 +49,17 @@ fn assert_close(got: &[f32], want: &[f32], what: &str) {
 /// (the storage path reads the last); the uniform-x path, which serves
 /// one-token steps, is checked on a buffer holding only `x_last`, wherever a
 /// row fits a uniform binding (F32/F16 rows of odd length do not).
+///
+/// With 8-bit activations (block types) the products must give `q8.0`, the
+/// reference on x quantized and dequantized on the CPU, within `q8.1` more
+/// (quants rounded the other way); F32 and F16 must refuse them.
 fn check_every_layout(
     gpu: &Gpu,
     m: &GpuMatrix,
     bufs: [&wgpu::Buffer; 3],
     (swiglu, x_last): (bool, &[f32]),
     want: &[f32],
+    q8: (&[f32], f32),
     what: &str,
 ) {
     let wg = reduce_workgroup(gpu, Variant::of(gpu));
@@ -62,19 +69,46 @@ fn check_every_layout(
     // Lane rows: 3 = two rows + one, 5 = four (Q4_0; else two + two)
     // + one, 6 = four + two (else three twos).
     for (lane_rows, rpw) in [(false, 1), (false, 3), (true, 1), (true, 3), (true, 5), (true, 6)] {
-        for uniform_x in [false, true] {
-            let layout = Layout { lane_rows, rpw, wg, uniform_x };
+        for (uniform_x, q8_x) in [(false, false), (true, false), (false, true), (true, true)] {
+            let layout = Layout { lane_rows, rpw, wg, uniform_x, q8_x };
             let io = if uniform_x { [&one, &x1, bufs[2]] } else { bufs };
             let mv = MatVec::with_layout(gpu, m, io, layout, swiglu);
-            if uniform_x && !fits {
+            if q8_x && !quantize_x::supports(m.ty) {
+                assert!(mv.is_err(), "{what}: {:?} has no product with 8-bit activations", m.ty);
+                continue;
+            }
+            if uniform_x && !q8_x && !fits {
                 assert!(mv.is_err(), "{what}: a row of {} cannot be a uniform binding", m.cols);
                 continue;
             }
             gpu.queue.write_buffer(bufs[2], 0, &vec![0u8; want.len() * 4]);
             submit(gpu, |p| mv.as_ref().unwrap().dispatch(p));
-            assert_close(&gpu.read_f32(bufs[2], want.len()).unwrap(), want, &format!("{what} {layout:?}"));
+            let got = gpu.read_f32(bufs[2], want.len()).unwrap();
+            if q8_x {
+                let scale = q8.0.iter().fold(1f32, |m, v| m.max(v.abs()));
+                for (i, (a, b)) in got.iter().zip(q8.0).enumerate() {
+                    let tol = 2e-5 * scale + 1e-5 + q8.1;
+                    assert!((a - b).abs() <= tol, "{what} {layout:?}: [{i}] {a} vs {b} (tol {tol})");
+                }
+            } else {
+                assert_close(&got, want, &format!("{what} {layout:?}"));
+            }
         }
     }
+}
+
+/// The product of `t` and one row `x` as the 8-bit-activation kernels compute
+/// it (x quantized, then dequantized, on the CPU), and how far quants
+/// rounded the other way may move it ([`q8_flip_bound`]).
+fn q8_reference(t: &TensorRef, x: &[f32]) -> (Vec<f32>, f32) {
+    if !t.row_len().is_multiple_of(quantize_x::BLOCK) {
+        return (Vec::new(), 0.0); // F32/F16 rows of odd length: refused anyway
+    }
+    (matmul_reference(t, &quantize_x::dequantized(x), 1), q8_flip_bound(t, x))
+}
+
+fn swiglu(g: &[f32], u: &[f32]) -> Vec<f32> {
+    g.iter().zip(u).map(|(g, u)| g / (1.0 + (-g).exp()) * u).collect()
 }
 
 #[test]
@@ -90,12 +124,14 @@ fn matvec_matmul_and_embed_match_cpu_for_every_type() {
                 let step = gpu.uniform("step", &Step { tokens: 3, ..Default::default() });
                 let (bx, bo) = (gpu.buffer_init("x", &f32_bytes(&x)), gpu.buffer("out", (rows * 4) as u64));
                 let want = matmul_reference(&t, &x[2 * cols..], 1);
+                let q8 = q8_reference(&t, &x[2 * cols..]);
                 check_every_layout(
                     &gpu,
                     &m,
                     [&step, &bx, &bo],
                     (false, &x[2 * cols..]),
                     &want,
+                    (&q8.0, q8.1),
                     &format!("matvec {what}"),
                 );
                 // Prefill: a batch that is not a multiple of the tile.
@@ -142,8 +178,21 @@ fn swiglu_matvec_and_matmul_of_interleaved_gate_and_up_match_cpu_for_every_type(
                 let step = gpu.uniform("step", &Step { tokens: 2, ..Default::default() });
                 let (bx, bo) = (gpu.buffer_init("x", &f32_bytes(&x)), gpu.buffer("out", (rows * 4) as u64));
                 let (g, u) = (matmul_reference(&gate, &x[cols..], 1), matmul_reference(&up, &x[cols..], 1));
-                let want: Vec<f32> = g.iter().zip(&u).map(|(g, u)| g / (1.0 + (-g).exp()) * u).collect();
-                check_every_layout(&gpu, &m, [&step, &bx, &bo], (true, &x[cols..]), &want, &format!("swiglu {what}"));
+                let want = swiglu(&g, &u);
+                // Through SwiGLU a product's error grows by at most
+                // |silu'| · |up| + |silu(gate)| (|silu'| < 1.1).
+                let ((gq, flip_g), (uq, flip_u)) = (q8_reference(&gate, &x[cols..]), q8_reference(&up, &x[cols..]));
+                let most = |v: &[f32]| v.iter().fold(0f32, |m, a| m.max(a.abs()));
+                let flip = flip_g.max(flip_u) * (1.1 * most(&uq) + most(&gq) + 1.0);
+                check_every_layout(
+                    &gpu,
+                    &m,
+                    [&step, &bx, &bo],
+                    (true, &x[cols..]),
+                    &want,
+                    (&swiglu(&gq, &uq), flip),
+                    &format!("swiglu {what}"),
+                );
                 // Prefill: SwiGLU applied in the matmul's registers, for a
                 // batch that is not a multiple of the tile.
                 let tokens = 11;
@@ -153,8 +202,11 @@ fn swiglu_matvec_and_matmul_of_interleaved_gate_and_up_match_cpu_for_every_type(
                 let mm = MatMul::swiglu(&gpu, &m, &step, &bx, &bo).unwrap().expect("a tiled matmul without coop");
                 submit(&gpu, |p| mm.dispatch(p, tokens as u32));
                 let (g, u) = (matmul_reference(&gate, &xs, tokens), matmul_reference(&up, &xs, tokens));
-                let want: Vec<f32> = g.iter().zip(&u).map(|(g, u)| g / (1.0 + (-g).exp()) * u).collect();
-                assert_close(&gpu.read_f32(&bo, rows * tokens).unwrap(), &want, &format!("swiglu matmul {what}"));
+                assert_close(
+                    &gpu.read_f32(&bo, rows * tokens).unwrap(),
+                    &swiglu(&g, &u),
+                    &format!("swiglu matmul {what}"),
+                );
             }
         }
     }

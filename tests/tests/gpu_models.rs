@@ -100,9 +100,80 @@ fn tiny_models_match_transformers_and_the_cpu_reference() {
             let gpu_vs_cpu = max_diff(&got, &cpu);
             eprintln!("{name} Q8_0: GPU vs CPU {gpu_vs_cpu:.2e}, CPU vs transformers {cpu_vs_hf:.2e}");
             assert!(gpu_vs_cpu < 1e-3_f32.max(2.0 * cpu_vs_hf), "{name} Q8_0: GPU vs CPU {gpu_vs_cpu}");
-            assert_eq!(greedy(&gpu, &q8, &tokens, 8, 64), json_ids(&r["q8_0"]["greedy"]), "{name} Q8_0");
+            // Exact greedy tokens need f32 activations in decode: 8-bit ones
+            // move these random models' logits by a few hundredths, more than
+            // some top-1/top-2 margins (checked by the test below instead).
+            if !gpu.int8_activations {
+                assert_eq!(greedy(&gpu, &q8, &tokens, 8, 64), json_ids(&r["q8_0"]["greedy"]), "{name} Q8_0");
+            }
         }
     }
+}
+
+/// Decode logits, one step at a time from position 0, for the given tokens.
+fn decode_logits(model: &GpuModel, tokens: &[u32]) -> Vec<Vec<f32>> {
+    let mut st = model.new_state(tokens.len(), 1).unwrap();
+    tokens.iter().enumerate().map(|(pos, &t)| model.forward(&mut st, &[t], pos).unwrap()).collect()
+}
+
+#[test]
+fn int8_activations_stay_close_to_the_cpu_reference() {
+    // Decode with 8-bit activations (block-type products), token by token
+    // over the reference tokens, against the CPU reference (f32
+    // activations) on the same file. The bounds are relative to the logits'
+    // rms: llama.cpp's own decode of the tiny fixtures, which quantizes
+    // activations the same way, is 2.5-3.5 % (rms) and 9-14 % (max) off
+    // (scripts/bench/llamacpp_int8_decode.py); Hearth's is 2.4-3.5 % and
+    // 11-15 %. Wherever the reference's top-1 leads by more than twice the
+    // largest error, the top-1 token must agree.
+    let Some(gpu) = test_gpu_with(&DeviceOptions { int8_activations: Some(true), ..Default::default() }) else {
+        return;
+    };
+    let gpu = Arc::new(gpu);
+    let mut files: Vec<(std::path::PathBuf, Vec<u32>)> = Vec::new();
+    for name in ["llama-tiny", "llama3-tiny", "qwen2-tiny"] {
+        let dir = fixtures().join("tiny").join(name);
+        files
+            .push((dir.join(format!("{name}-Q8_0.gguf")), json_ids(&read_json(&dir.join("reference.json"))["tokens"])));
+    }
+    if let Some(models) = shared_models() {
+        let dir = models.join("stories260K");
+        let r = read_json(&dir.join("reference.json"));
+        let text: Vec<u32> = json_ids(&r["prompt_tokens_with_bos"]);
+        for file in r["files"].as_object().unwrap().keys().filter(|f| f.contains("Q8_0") || f.contains("Q4_0")) {
+            files.push((dir.join(file), text.clone()));
+        }
+    }
+    for (path, tokens) in files {
+        let model = load(&path);
+        let mut cs = CpuState::new(&model, tokens.len());
+        let cpu = model.forward_all(&mut cs, &tokens, 0).unwrap();
+        let got = decode_logits(&GpuModel::upload(gpu.clone(), &model).unwrap(), &tokens);
+        let diff = max_diff(&got, &cpu);
+        let rms = |v: &mut dyn Iterator<Item = f32>| {
+            let (sum, n) = v.fold((0f64, 0usize), |(s, n), x| (s + f64::from(x * x), n + 1));
+            (sum / n.max(1) as f64).sqrt() as f32
+        };
+        let spread = rms(&mut cpu.iter().flatten().copied());
+        let err = rms(&mut got.iter().flatten().zip(cpu.iter().flatten()).map(|(a, b)| a - b));
+        eprintln!("{}: 8-bit decode vs CPU max-abs {diff:.2e}, rms {err:.2e}; logits rms {spread:.2}", path.display());
+        assert!(
+            err < 0.05 * spread && diff < 0.2 * spread,
+            "{}: 8-bit decode vs CPU {err} rms, {diff} max",
+            path.display()
+        );
+        for (pos, (g, c)) in got.iter().zip(&cpu).enumerate() {
+            let mut sorted = c.clone();
+            sorted.sort_by(|a, b| b.total_cmp(a));
+            if sorted[0] - sorted[1] > 2.0 * diff {
+                assert_eq!(argmax(g), argmax(c), "{} position {pos}", path.display());
+            }
+        }
+    }
+}
+
+fn argmax(v: &[f32]) -> usize {
+    v.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map_or(0, |(i, _)| i)
 }
 
 #[test]

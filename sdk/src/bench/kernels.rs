@@ -9,7 +9,7 @@ use crate::gguf::{GgmlType, GgufFile, GgufWriter};
 use crate::gpu::weights::{GpuMatrix, GpuType};
 use crate::gpu::Gpu;
 use crate::kernels::attention::{decode_group_fits, Attention, DecodeShape};
-use crate::kernels::matvec::{Layout, MatVec};
+use crate::kernels::matvec::{self, Layout, MatVec};
 use crate::kernels::{matmul::MatMul, Step, Variant};
 use crate::model::KvCacheType;
 use crate::synth::SynthShape;
@@ -123,6 +123,11 @@ pub fn run(gpu: &Gpu, shape: &SynthShape, tokens: usize, roof: &Roofline) -> Res
             if default.uniform_x {
                 // The default layout with x read from storage, for comparison.
                 layouts.push(("matvec:x-storage", Layout { uniform_x: false, ..default }));
+            }
+            if default.q8_x {
+                // The default layout with f32 activations, for comparison.
+                let uniform_x = matvec::uniform_x_fits(gpu, cols);
+                layouts.push(("matvec:f32-x", Layout { q8_x: false, uniform_x, ..default }));
             }
             for (kernel, layout) in layouts {
                 let mv = MatVec::with_layout(gpu, &m, [&one, &x, &y], layout, false)?;

@@ -14,6 +14,7 @@
 use super::weights::GpuType;
 use super::Gpu;
 use crate::error::{Error, Result};
+use crate::kernels::quantize_x;
 use crate::model::{KvCacheType, Model};
 use crate::tensor::TensorRef;
 
@@ -36,6 +37,18 @@ pub struct MemoryPlan {
     scratch_per_position: u64,
 }
 
+/// Bytes of the 8-bit activation row a matrix-vector product of `t` may
+/// allocate (`kernels::quantize_x`; CPU adapters, block types).
+fn q8_row_bytes(t: &TensorRef) -> u64 {
+    let cols = t.row_len();
+    let ty = GpuType::for_file_type(t.dtype, cols);
+    if quantize_x::supports(ty) && cols % quantize_x::BLOCK == 0 {
+        quantize_x::row_bytes(cols)
+    } else {
+        0
+    }
+}
+
 /// Bytes of a matrix uploaded by `GpuMatrix::upload`.
 fn matrix_bytes(t: &TensorRef) -> u64 {
     let (rows, cols) = (t.rows() as u64, t.row_len());
@@ -49,9 +62,13 @@ impl MemoryPlan {
     pub fn new(model: &Model, context: usize, batch: usize, kv: KvCacheType) -> Self {
         let (w, c) = (&model.weights, &model.config);
         let mut weights = matrix_bytes(&w.token_embd) + if w.tied_embeddings { 0 } else { matrix_bytes(&w.output) };
+        // The output's matrix-vector products (one-token steps, last row).
+        let output = if w.tied_embeddings { &w.token_embd } else { &w.output };
+        let mut q8_rows = 2 * q8_row_bytes(output);
         for l in &w.layers {
-            weights +=
-                [&l.wq, &l.wk, &l.wv, &l.wo, &l.w_gate, &l.w_up, &l.w_down].into_iter().map(matrix_bytes).sum::<u64>();
+            let matrices = [&l.wq, &l.wk, &l.wv, &l.wo, &l.w_gate, &l.w_up, &l.w_down];
+            weights += matrices.into_iter().map(matrix_bytes).sum::<u64>();
+            q8_rows += matrices.into_iter().map(q8_row_bytes).sum::<u64>();
             weights += 4 * (l.attn_norm.len() + l.ffn_norm.len()) as u64;
             weights += [&l.bq, &l.bk, &l.bv].iter().map(|b| b.as_ref().map_or(0, |b| 4 * b.len() as u64)).sum::<u64>();
         }
@@ -66,7 +83,9 @@ impl MemoryPlan {
         // the logits and as many all-position logit rows as one batch;
         // attention partials and prefill statistics per position.
         let per_token = 2 * dim + 3 * q + 2 * kvd + 3 * ffn + vocab;
-        let scratch = 4 * (batch * per_token + vocab) + 4096;
+        // Plus the matrix-vector products' 8-bit activation rows (one per
+        // matrix: fused Q/K/V and gate/up share one, so this may round up).
+        let scratch = 4 * (batch * per_token + vocab) + 4096 + q8_rows;
         // Decode partials (head_dim + 2 values per head per chunk of at least
         // 64 keys) and prefill statistics (2 values per head).
         let scratch_per_position = 4 * c.n_heads as u64 * (2 + (c.head_dim as u64 + 2).div_ceil(64));

@@ -94,6 +94,13 @@ pub struct DeviceOptions {
     /// behaviour), so it is off unless asked for; `HEARTH_COOPERATIVE_MATRIX=1`
     /// asks too.
     pub cooperative_matrix: bool,
+    /// Quantize activations to 8 bits before decode's Q4_0, Q8_0, Q4_K and
+    /// Q6_K matrix-vector products and multiply integers
+    /// (`kernels::quantize_x`), as llama.cpp does: faster decode, logits
+    /// within a few percent (rms) of the f32 path, like llama.cpp's.
+    /// None: `HEARTH_INT8_ACTIVATIONS` (`0` or `1`) if set, else on for CPU
+    /// adapters (measured faster there) and off for GPUs (not yet measured).
+    pub int8_activations: Option<bool>,
 }
 
 /// An open device with what the engine needs to know about it.
@@ -114,6 +121,9 @@ pub struct Gpu {
     /// Side of the square cooperative-matrix tiles prefill runs on (8 or 16),
     /// when the device was opened with them.
     pub coop_tile: Option<u32>,
+    /// Decode's block-type products read 8-bit activations
+    /// (`DeviceOptions::int8_activations`).
+    pub int8_activations: bool,
     /// Pipelines already built, by source and constants (see `kernels::pipeline`).
     pub(crate) pipelines: std::sync::Mutex<std::collections::HashMap<String, wgpu::ComputePipeline>>,
     /// Uncaptured errors and device loss, reported by wgpu's callbacks.
@@ -181,10 +191,15 @@ impl Gpu {
         if let Some(cap) = opts.max_binding_override {
             max_binding = max_binding.min(cap);
         }
+        let int8_activations = opts
+            .int8_activations
+            .or_else(|| std::env::var("HEARTH_INT8_ACTIVATIONS").ok().map(|v| v == "1"))
+            .unwrap_or(summary.device_type == format!("{:?}", wgpu::DeviceType::Cpu));
         Ok(Gpu {
             device,
             queue,
             summary,
+            int8_activations,
             f16,
             subgroups,
             max_binding,

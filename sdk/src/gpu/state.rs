@@ -27,7 +27,7 @@ pub(crate) enum QkvIn {
     /// One stacked matrix.
     Stacked(Linear),
     /// Three matrices writing their parts of the row.
-    Split([Linear; 3]),
+    Split(Box<[Linear; 3]>),
 }
 
 /// Gate, up and SwiGLU, leaving the FFN activation that down reads.
@@ -72,6 +72,22 @@ pub(crate) struct LayerKernels {
     pub ffn_norm: wgpu::BindGroup,
     pub gate_up: FfnIn,
     pub down: Linear,
+}
+
+impl LayerKernels {
+    /// Bytes the block's matrix-vector products allocate themselves (their
+    /// 8-bit activation rows).
+    fn matvec_scratch(&self) -> u64 {
+        let qkv: u64 = match &self.qkv {
+            QkvIn::Stacked(l) => l.mv.scratch_bytes(),
+            QkvIn::Split(ls) => ls.iter().map(|l| l.mv.scratch_bytes()).sum(),
+        };
+        let ffn = match &self.gate_up {
+            FfnIn::Fused { mv, .. } => mv.scratch_bytes(),
+            FfnIn::Split { gate, up, .. } => gate.mv.scratch_bytes() + up.mv.scratch_bytes(),
+        };
+        qkv + ffn + self.o.mv.scratch_bytes() + self.down.mv.scratch_bytes()
+    }
 }
 
 /// Buffers read back to the host.
@@ -143,7 +159,7 @@ fn qkv_in(gpu: &Gpu, qkv: &Qkv, step: &wgpu::Buffer, x: &wgpu::Buffer, out: &wgp
                     mm: MatMul::at(gpu, m, [step, x, out], (base, width))?,
                 })
             };
-            Ok(QkvIn::Split([at(q, 0)?, at(k, q.rows)?, at(v, q.rows + k.rows)?]))
+            Ok(QkvIn::Split(Box::new([at(q, 0)?, at(k, q.rows)?, at(v, q.rows + k.rows)?])))
         }
     }
 }
@@ -266,6 +282,7 @@ impl GpuModel {
                 down: linear(gpu, &l.w_down, &step, &gate, &xb)?,
             });
         }
+        device_bytes += layers.iter().map(LayerKernels::matvec_scratch).sum::<u64>();
         let out_m = self.output_matrix();
         let argmax = Argmax::new(gpu, vocab)?;
         let argmax_bg = argmax.bind(gpu, &logits, &next_token);
@@ -277,16 +294,19 @@ impl GpuModel {
             token: staging(gpu, "readback.token", 4),
             logits: staging(gpu, "readback.logits", (all_rows * vocab * 4) as u64),
         };
+        let output = Linear {
+            mv: MatVec::new(gpu, out_m, &step, &xb, &logits)?,
+            mm: MatMul::new(gpu, out_m, &step, &xb, &all_logits)?,
+        };
+        let output_last = MatVec::last_row(gpu, out_m, &step, &xb, &logits)?;
+        device_bytes += output.mv.scratch_bytes() + output_last.scratch_bytes();
         Ok(GpuState {
             max_ctx,
             max_batch,
             embed: Embed::new(gpu, &self.token_embd, &step, &tokens, &x)?,
             output_norm: if self.layers.is_empty() { &norm } else { &norm_add }.bind(gpu, &x, &self.output_norm, &xb),
-            output: Linear {
-                mv: MatVec::new(gpu, out_m, &step, &xb, &logits)?,
-                mm: MatMul::new(gpu, out_m, &step, &xb, &all_logits)?,
-            },
-            output_last: MatVec::last_row(gpu, out_m, &step, &xb, &logits)?,
+            output,
+            output_last,
             argmax,
             argmax_bind: argmax_bg,
             top_k,

@@ -1,6 +1,7 @@
 //! Matrix-vector product for decode (`shaders/matvec.wgsl`), per weight type:
 //! the type's layout (`dtype_*.wgsl`) plus its block dot product (`dot_*.wgsl`).
 
+use super::quantize_x::{self, QuantizeX};
 use super::{bind_chunks, compose, grid, reduce_workgroup, Variant};
 use crate::error::{Error, Result};
 use crate::gpu::weights::{GpuMatrix, GpuType};
@@ -23,13 +24,26 @@ pub fn dot_snippet(ty: GpuType, lane_rows: bool) -> &'static str {
 }
 
 /// Whether the dot product of `ty` also reads the weights as vec4s
-/// (binding 4, a second view of the weight buffer).
-pub fn reads_vec4_view(ty: GpuType, lane_rows: bool) -> bool {
-    matches!(ty, GpuType::Q4_0 | GpuType::Q8_0 | GpuType::Q6_K) || (ty == GpuType::Q4_K && lane_rows)
+/// (binding 4, a second view of the weight buffer); `q8_x`: the one against
+/// 8-bit activations.
+pub fn reads_vec4_view(ty: GpuType, lane_rows: bool, q8_x: bool) -> bool {
+    matches!(ty, GpuType::Q4_0 | GpuType::Q8_0 | GpuType::Q6_K) || (ty == GpuType::Q4_K && (lane_rows || q8_x))
 }
 
 /// Activations from a uniform binding of one row (`shaders/x_uniform.wgsl`).
 pub const X_UNIFORM: &str = include_str!("../../../shaders/x_uniform.wgsl");
+
+/// The unit dot product of `ty` against 8-bit activations (None: the type
+/// has none, see [`quantize_x::supports`]).
+fn dot_q8_snippet(ty: GpuType) -> Option<&'static str> {
+    match ty {
+        GpuType::Q4_0 => Some(include_str!("../../../shaders/dot_q4_0_q8.wgsl")),
+        GpuType::Q8_0 => Some(include_str!("../../../shaders/dot_q8_0_q8.wgsl")),
+        GpuType::Q4_K => Some(include_str!("../../../shaders/dot_q4_k_q8.wgsl")),
+        GpuType::Q6_K => Some(include_str!("../../../shaders/dot_q6_k_q8.wgsl")),
+        GpuType::F32 | GpuType::F16 => None,
+    }
+}
 
 /// The composed source for a weight type, variant and lane layout, reading
 /// x from storage (the last of `step.tokens` rows).
@@ -44,6 +58,26 @@ pub fn source_uniform_x(ty: GpuType, variant: Variant, lane_rows: bool, cols: us
     compose(variant, true, &[ty.snippet(), &size, X_UNIFORM, dot_snippet(ty, lane_rows), SOURCE])
 }
 
+/// The composed source reading 8-bit activations (`quantize_x.wgsl`'s
+/// layout) from storage, or from a uniform binding where `uniform_cols`
+/// gives the row length. None for types without such a dot product.
+pub fn source_q8_x(ty: GpuType, variant: Variant, uniform_cols: Option<usize>) -> Option<String> {
+    let dot = dot_q8_snippet(ty)?;
+    Some(match uniform_cols {
+        Some(cols) => {
+            let size = format!("const XQ_VEC4S: u32 = {}u;", quantize_x::row_bytes(cols) / 16);
+            compose(
+                variant,
+                true,
+                &[ty.snippet(), &size, include_str!("../../../shaders/x_q8_uniform.wgsl"), dot, SOURCE],
+            )
+        }
+        None => {
+            compose(variant, true, &[ty.snippet(), include_str!("../../../shaders/x_q8_storage.wgsl"), dot, SOURCE])
+        }
+    })
+}
+
 /// Whether rows of `cols` values fit the uniform binding of
 /// [`source_uniform_x`] on `gpu` (64 KiB on lavapipe: 16384 values).
 pub fn uniform_x_fits(gpu: &Gpu, cols: usize) -> bool {
@@ -56,6 +90,11 @@ pub fn uniform_x_fits(gpu: &Gpu, cols: usize) -> bool {
 /// (a 256-value unit per row) no faster (BENCHMARKS.md, session 6).
 fn four_rows(ty: GpuType) -> bool {
     ty == GpuType::Q4_0
+}
+
+/// Whether a quantized row of `cols` values fits a uniform binding on `gpu`.
+fn q8_uniform_fits(gpu: &Gpu, cols: usize) -> bool {
+    quantize_x::row_bytes(cols) <= gpu.device.limits().max_uniform_buffer_binding_size
 }
 
 /// Rows above which a GPU gets several rows per workgroup.
@@ -78,8 +117,12 @@ pub struct Layout {
     /// Lanes per workgroup.
     pub wg: u32,
     /// x from a uniform binding of its first row (one-token steps only):
-    /// CPU adapters, where rows fit (see `shaders/x_uniform.wgsl`).
+    /// CPU adapters, where rows fit (see `shaders/x_uniform.wgsl`). With
+    /// `q8_x`, the quantized row is what is bound as a uniform.
     pub uniform_x: bool,
+    /// x quantized to 8 bits per value first (`shaders/quantize_x.wgsl`),
+    /// then integer dot products: the block types, on CPU adapters.
+    pub q8_x: bool,
 }
 
 impl Layout {
@@ -92,6 +135,11 @@ impl Layout {
     /// `row_bytes` holding `cols` values each (one-token steps).
     pub fn for_matrix(gpu: &Gpu, variant: Variant, ty: GpuType, (row_bytes, cols): (u64, usize), rows: u64) -> Self {
         let wg = reduce_workgroup(gpu, variant);
+        // 8-bit activations (`Gpu::int8_activations`, on for CPU adapters):
+        // 17-45 % less time per block-type product on lavapipe, which converts
+        // each weight to f32 one lane at a time but multiplies packed bytes
+        // cheaply (BENCHMARKS.md, session 9).
+        let q8_x = gpu.int8_activations && quantize_x::supports(ty) && cols % quantize_x::BLOCK == 0;
         if gpu.is_cpu_adapter() {
             // ~32 KiB per workgroup: enough to hide scheduling, while a
             // 0.5B model's matrices still give every core many workgroups;
@@ -99,14 +147,15 @@ impl Layout {
             // (4 for the types it runs four rows per lane).
             let least = if four_rows(ty) { 4 } else { 2 };
             let rpw = (32768 / (row_bytes.max(1) * u64::from(wg))).clamp(least, 8) as u32;
-            Layout { lane_rows: true, rpw, wg, uniform_x: uniform_x_fits(gpu, cols) }
+            let uniform_x = if q8_x { q8_uniform_fits(gpu, cols) } else { uniform_x_fits(gpu, cols) };
+            Layout { lane_rows: true, rpw, wg, uniform_x, q8_x }
         } else {
             // One row per workgroup, except for very tall matrices (the output
             // projection: 150k rows), where a GPU spends longer scheduling
             // that many single-subgroup workgroups than reading the rows
             // (H100: 186 µs for 77 MB of Q4_0 at one row per workgroup).
             let rpw = if rows > TALL_ROWS { 4 } else { 1 };
-            Layout { lane_rows: false, rpw, wg, uniform_x: false }
+            Layout { lane_rows: false, rpw, wg, uniform_x: false, q8_x }
         }
     }
 
@@ -120,10 +169,20 @@ impl Layout {
     }
 }
 
+/// The quantizing pass in front of a product with 8-bit activations, and
+/// the buffer it fills (one per product: a few KiB).
+#[derive(Debug)]
+struct Quantized {
+    kernel: QuantizeX,
+    bg: wgpu::BindGroup,
+    xq: wgpu::Buffer,
+}
+
 /// `out = W · x` for one matrix; one pipeline and bind group per row chunk.
 #[derive(Debug)]
 pub struct MatVec {
     parts: Vec<(wgpu::ComputePipeline, wgpu::BindGroup, u32)>,
+    quantized: Option<Quantized>,
     layout: Layout,
     /// SwiGLU over interleaved (gate, up) row pairs: half as many outputs as rows.
     pairs: bool,
@@ -155,7 +214,7 @@ impl MatVec {
     /// different types into one product row.
     pub fn at(gpu: &Gpu, m: &GpuMatrix, [step, x, out]: [&wgpu::Buffer; 3], base: usize) -> Result<Self> {
         let layout = Layout::for_matrix(gpu, Variant::of(gpu), m.ty, (m.row_words as u64 * 4, m.cols), m.rows as u64);
-        let layout = Layout { uniform_x: layout.uniform_x && can_bind_uniform(gpu, m, x), ..layout };
+        let layout = Layout { uniform_x: layout.uniform_x && (layout.q8_x || can_bind_uniform(gpu, m, x)), ..layout };
         Self::build(gpu, m, [step, x, out], (layout, base), false)
     }
 
@@ -176,7 +235,7 @@ impl MatVec {
     pub fn swiglu(gpu: &Gpu, m: &GpuMatrix, step: &wgpu::Buffer, x: &wgpu::Buffer, out: &wgpu::Buffer) -> Result<Self> {
         let layout =
             Layout::for_matrix(gpu, Variant::of(gpu), m.ty, (m.row_words as u64 * 8, m.cols), m.rows as u64 / 2);
-        let layout = Layout { uniform_x: layout.uniform_x && can_bind_uniform(gpu, m, x), ..layout };
+        let layout = Layout { uniform_x: layout.uniform_x && (layout.q8_x || can_bind_uniform(gpu, m, x)), ..layout };
         Self::build(gpu, m, [step, x, out], (layout, 0), true)
     }
 
@@ -190,25 +249,16 @@ impl MatVec {
         if pairs {
             m.check_whole_pairs()?;
         }
-        let uniform_x = layout.uniform_x;
-        if uniform_x && !can_bind_uniform(gpu, m, x) {
-            return Err(Error::Gpu {
-                reason: format!("{}: x cannot be bound as a uniform row of {} values", m.name, m.cols),
-            });
-        }
-        let src = if uniform_x {
-            source_uniform_x(m.ty, Variant::of(gpu), layout.lane_rows, m.cols)
-        } else {
-            source(m.ty, Variant::of(gpu), layout.lane_rows)
-        };
-        let x_binding = if uniform_x {
-            wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+        let quantized = if layout.q8_x { Some(Quantized::new(gpu, m, step, x)?) } else { None };
+        let src = Self::source_for(gpu, m, layout, x)?;
+        let x_binding = match (&quantized, layout.uniform_x) {
+            (Some(q), _) => q.xq.as_entire_binding(),
+            (None, true) => wgpu::BindingResource::Buffer(wgpu::BufferBinding {
                 buffer: x,
                 offset: 0,
                 size: std::num::NonZeroU64::new(m.cols as u64 * 4),
-            })
-        } else {
-            x.as_entire_binding()
+            }),
+            (None, false) => x.as_entire_binding(),
         };
         let flag = |b: bool| if b { 1.0 } else { 0.0 };
         let extra = [
@@ -226,17 +276,46 @@ impl MatVec {
                 x_binding.clone(),
                 out.as_entire_binding(),
             ];
-            if reads_vec4_view(m.ty, layout.lane_rows) {
+            if reads_vec4_view(m.ty, layout.lane_rows, layout.q8_x) {
                 // The dot product's vec4 view of the same (read-only) weights.
                 b.push(c.buffer.as_entire_binding());
             }
             b
         })?;
-        Ok(MatVec { parts, layout, pairs })
+        Ok(MatVec { parts, quantized, layout, pairs })
     }
 
-    /// Record the product.
+    /// The composed source for `layout`, refusing layouts `m` and `x` cannot take.
+    fn source_for(gpu: &Gpu, m: &GpuMatrix, layout: Layout, x: &wgpu::Buffer) -> Result<String> {
+        let variant = Variant::of(gpu);
+        let refuse = |what: &str| Error::Gpu { reason: format!("{}: {what} ({} values per row)", m.name, m.cols) };
+        if layout.q8_x {
+            if layout.uniform_x && !q8_uniform_fits(gpu, m.cols) {
+                return Err(refuse("8-bit activations do not fit a uniform binding"));
+            }
+            let uniform_cols = layout.uniform_x.then_some(m.cols);
+            return source_q8_x(m.ty, variant, uniform_cols)
+                .ok_or_else(|| refuse(&format!("{:?} has no product with 8-bit activations", m.ty)));
+        }
+        if layout.uniform_x {
+            if !can_bind_uniform(gpu, m, x) {
+                return Err(refuse("x cannot be bound as a uniform row"));
+            }
+            return Ok(source_uniform_x(m.ty, variant, layout.lane_rows, m.cols));
+        }
+        Ok(source(m.ty, variant, layout.lane_rows))
+    }
+
+    /// Device bytes this product allocates itself (its quantized row).
+    pub fn scratch_bytes(&self) -> u64 {
+        self.quantized.as_ref().map_or(0, |q| q.xq.size())
+    }
+
+    /// Record the product (after quantizing x, with 8-bit activations).
     pub fn dispatch(&self, pass: &mut wgpu::ComputePass<'_>) {
+        if let Some(q) = &self.quantized {
+            q.kernel.dispatch(pass, &q.bg);
+        }
         for (p, bg, rows) in &self.parts {
             let outputs = if self.pairs { rows / 2 } else { *rows };
             let (x, y) = grid(outputs.div_ceil(self.layout.rows_per_workgroup()));
@@ -244,5 +323,17 @@ impl MatVec {
             pass.set_bind_group(0, bg, &[]);
             pass.dispatch_workgroups(x, y, 1);
         }
+    }
+}
+
+impl Quantized {
+    fn new(gpu: &Gpu, m: &GpuMatrix, step: &wgpu::Buffer, x: &wgpu::Buffer) -> Result<Self> {
+        if !quantize_x::supports(m.ty) {
+            return Err(Error::Gpu { reason: format!("{}: {:?} has no product with 8-bit activations", m.name, m.ty) });
+        }
+        let kernel = QuantizeX::new(gpu, m.cols)?;
+        let xq = gpu.buffer(&format!("{}.xq", m.name), quantize_x::row_bytes(m.cols));
+        let bg = kernel.bind(gpu, step, x, &xq);
+        Ok(Quantized { kernel, bg, xq })
     }
 }

@@ -17,6 +17,7 @@ pub mod matmul;
 pub mod matmul_coop;
 pub mod matvec;
 pub mod qkv_post;
+pub mod quantize_x;
 pub mod rmsnorm;
 pub mod stream_read;
 
@@ -236,6 +237,11 @@ pub fn all_sources(variant: Variant) -> Vec<(String, String)> {
             let uniform = matvec::source_uniform_x(ty, variant, lane_rows, 64);
             v.push((format!("matvec {ty:?} rows={lane_rows} x-uniform"), uniform));
         }
+        for uniform_cols in [None, Some(64)] {
+            if let Some(src) = matvec::source_q8_x(ty, variant, uniform_cols) {
+                v.push((format!("matvec {ty:?} q8-x uniform={}", uniform_cols.is_some()), src));
+            }
+        }
         v.push((format!("matmul {ty:?}"), matmul::source(ty, variant, false)));
         if variant.subgroups {
             v.push((format!("matmul {ty:?} x-shared"), matmul::source(ty, variant, true)));
@@ -261,6 +267,7 @@ pub fn all_sources(variant: Variant) -> Vec<(String, String)> {
     }
     v.push(("argmax logits".into(), argmax::source(variant, false)));
     v.push(("argmax pairs".into(), argmax::source(variant, true)));
+    v.push(("quantize_x".into(), quantize_x::source(variant)));
     v.push(("stream_read".into(), stream_read::source(variant)));
     v.push(("fma_peak".into(), fma_peak::source(variant)));
     v

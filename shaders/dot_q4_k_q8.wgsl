@@ -1,0 +1,37 @@
+// Q4_K weights against 8-bit activations (quantize_x.wgsl): one unit is one
+// super-block of 256 (dtype_q4_k.wgsl), read as d/dmin and the scale words
+// through w and its nibbles as eight vec4s through w4. Sub-block s = 2c + h
+// of chunk c is the low (h = 0) or high (h = 1) nibbles of the chunk's 32
+// bytes, element i in byte i, so its words meet activation block 8u + s
+// word for word in dot4I8Packed. With the sub-block's 6-bit scale sc and
+// min m, and the activation block's scale d_x and quant sum Σq:
+//   Σ (d sc n_i - dmin m) d_x q_i = d_x (d sc Σ n_i q_i - dmin m Σ q_i).
+// `xrow` is unused: the quantized row is the step's only one.
+
+const UNIT: u32 = 256u;
+
+fn unit_dot(row_word: u32, u: u32, xrow: u32) -> f32 {
+    let b = row_word + u * BLOCK_WORDS;
+    let b4 = b / 4u;
+    let dm = unpack2x16float(w[b]);
+    let sc = vec3<u32>(w[b + 1u], w[b + 2u], w[b + 3u]);
+    var total = 0.0;
+    for (var c = 0u; c < 4u; c++) {
+        let q0 = w4[b4 + 1u + 2u * c];         // the chunk's bytes 0..15
+        let q1 = w4[b4 + 2u + 2u * c];         // bytes 16..31
+        for (var h = 0u; h < 2u; h++) {
+            let xb = 8u * u + 2u * c + h;
+            let x0 = xq_quants(xb, 0u);
+            let x1 = xq_quants(xb, 1u);
+            var s = 0;
+            for (var j = 0u; j < 4u; j++) {
+                s += dot4I8Packed((q0[j] >> (4u * h)) & 0x0F0F0F0Fu, x0[j])
+                   + dot4I8Packed((q1[j] >> (4u * h)) & 0x0F0F0F0Fu, x1[j]);
+            }
+            let sm = unpack_scale_min(sc, 2u * c + h);
+            let xs = xq_scale(xb);
+            total += xs.x * (dm.x * sm.x * f32(s) - dm.y * sm.y * xs.y);
+        }
+    }
+    return total;
+}

@@ -1,0 +1,19 @@
+// Q8_0 weights against 8-bit activations (quantize_x.wgsl): one unit is one
+// block of 32, whose two vec4s of int8 quants (dtype_q8_0.wgsl) meet the
+// block's two vec4s of activation quants in eight dot4I8Packed; the block's
+// integer sum is scaled once by both scales.
+// `xrow` is unused: the quantized row is the step's only one.
+
+const UNIT: u32 = 32u;
+
+fn unit_dot(row_word: u32, u: u32, xrow: u32) -> f32 {
+    let q0 = w4[row_word / 4u + 2u * u];
+    let q1 = w4[row_word / 4u + 2u * u + 1u];
+    let x0 = xq_quants(u, 0u);
+    let x1 = xq_quants(u, 1u);
+    var s = 0;
+    for (var j = 0u; j < 4u; j++) {
+        s += dot4I8Packed(q0[j], x0[j]) + dot4I8Packed(q1[j], x1[j]);
+    }
+    return block_scale(row_word, u) * xq_scale(u).x * f32(s);
+}
