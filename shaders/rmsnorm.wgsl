@@ -5,6 +5,9 @@
 // then out[r] = norm(x[r]). One dispatch instead of two, and x is read once.
 // Each invocation reads and writes only its own elements (both loops stride
 // the row the same way), so reading `out` before overwriting it is safe.
+//
+// after_norm comes from rmsnorm_plain.wgsl (nothing) or rmsnorm_q8.wgsl
+// (the last row also quantized to 8 bits for the next products).
 
 override N: u32;        // row length
 override EPS: f32;      // epsilon from the model's metadata
@@ -15,7 +18,8 @@ override ADD: bool = false;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
 
 @compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
     let base = wid.x * N;
     var ss = 0.0;
     for (var i = lid; i < N; i += WG) {
@@ -31,4 +35,5 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     for (var i = lid; i < N; i += WG) {
         out[base + i] = x[base + i] * inv * weight[i];
     }
+    after_norm(base, wid.x + 1u == nwg.x, lid);
 }

@@ -71,8 +71,8 @@ fn check_every_layout(
     for (lane_rows, rpw) in [(false, 1), (false, 3), (true, 1), (true, 3), (true, 5), (true, 6)] {
         for (uniform_x, q8_x) in [(false, false), (true, false), (false, true), (true, true)] {
             let layout = Layout { lane_rows, rpw, wg, uniform_x, q8_x };
-            let io = if uniform_x { [&one, &x1, bufs[2]] } else { bufs };
-            let mv = MatVec::with_layout(gpu, m, io, layout, swiglu);
+            let (step, x) = if uniform_x { (&one, &x1) } else { (bufs[0], bufs[1]) };
+            let mv = MatVec::with_layout(gpu, m, [step, bufs[2]], x, (layout, swiglu));
             if q8_x && !quantize_x::supports(m.ty) {
                 assert!(mv.is_err(), "{what}: {:?} has no product with 8-bit activations", m.ty);
                 continue;

@@ -130,7 +130,7 @@ pub fn run(gpu: &Gpu, shape: &SynthShape, tokens: usize, roof: &Roofline) -> Res
                 layouts.push(("matvec:f32-x", Layout { q8_x: false, uniform_x, ..default }));
             }
             for (kernel, layout) in layouts {
-                let mv = MatVec::with_layout(gpu, &m, [&one, &x, &y], layout, false)?;
+                let mv = MatVec::with_layout(gpu, &m, [&one, &y], &x, (layout, false))?;
                 let (s, cpu) = time_gpu_with_cpu(gpu, &|enc| in_pass(enc, |p| mv.dispatch(p)))?;
                 let gbps = bytes / s / 1e9;
                 out.push(KernelResult {

@@ -62,13 +62,13 @@ impl MemoryPlan {
     pub fn new(model: &Model, context: usize, batch: usize, kv: KvCacheType) -> Self {
         let (w, c) = (&model.weights, &model.config);
         let mut weights = matrix_bytes(&w.token_embd) + if w.tied_embeddings { 0 } else { matrix_bytes(&w.output) };
-        // The output's matrix-vector products (one-token steps, last row).
-        let output = if w.tied_embeddings { &w.token_embd } else { &w.output };
-        let mut q8_rows = 2 * q8_row_bytes(output);
+        // 8-bit activation rows: the norms' one (read by Q/K/V, gate/up and
+        // the output), and each O and down product's own.
+        let mut q8_rows = quantize_x::row_bytes(c.dim);
         for l in &w.layers {
             let matrices = [&l.wq, &l.wk, &l.wv, &l.wo, &l.w_gate, &l.w_up, &l.w_down];
             weights += matrices.into_iter().map(matrix_bytes).sum::<u64>();
-            q8_rows += matrices.into_iter().map(q8_row_bytes).sum::<u64>();
+            q8_rows += q8_row_bytes(&l.wo) + q8_row_bytes(&l.w_down);
             weights += 4 * (l.attn_norm.len() + l.ffn_norm.len()) as u64;
             weights += [&l.bq, &l.bk, &l.bv].iter().map(|b| b.as_ref().map_or(0, |b| 4 * b.len() as u64)).sum::<u64>();
         }
@@ -83,8 +83,8 @@ impl MemoryPlan {
         // the logits and as many all-position logit rows as one batch;
         // attention partials and prefill statistics per position.
         let per_token = 2 * dim + 3 * q + 2 * kvd + 3 * ffn + vocab;
-        // Plus the matrix-vector products' 8-bit activation rows (one per
-        // matrix: fused Q/K/V and gate/up share one, so this may round up).
+        // Plus the 8-bit activation rows (counted whether or not the adapter
+        // uses them: a few KiB per layer).
         let scratch = 4 * (batch * per_token + vocab) + 4096 + q8_rows;
         // Decode partials (head_dim + 2 values per head per chunk of at least
         // 64 keys) and prefill statistics (2 values per head).

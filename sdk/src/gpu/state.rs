@@ -9,8 +9,9 @@ use crate::kernels::attention::{Attention, AttentionBinding};
 use crate::kernels::elementwise::{Elementwise, Op};
 use crate::kernels::embed::Embed;
 use crate::kernels::matmul::MatMul;
-use crate::kernels::matvec::MatVec;
+use crate::kernels::matvec::{Input, MatVec};
 use crate::kernels::qkv_post::{QkvBuffers, QkvPost, QkvShape};
+use crate::kernels::quantize_x;
 use crate::kernels::rmsnorm::RmsNorm;
 use crate::model::KvCacheType;
 
@@ -137,26 +138,27 @@ fn bound<K>(kernel: K, bg: wgpu::BindGroup) -> Bound<K> {
     Bound { kernel, bg }
 }
 
-fn linear(
+fn linear<'a>(
     gpu: &Gpu,
     m: &super::weights::GpuMatrix,
     step: &wgpu::Buffer,
-    x: &wgpu::Buffer,
+    x: impl Into<Input<'a>>,
     out: &wgpu::Buffer,
 ) -> Result<Linear> {
-    Ok(Linear { mv: MatVec::new(gpu, m, step, x, out)?, mm: MatMul::new(gpu, m, step, x, out)? })
+    let x = x.into();
+    Ok(Linear { mv: MatVec::new(gpu, m, step, x, out)?, mm: MatMul::new(gpu, m, step, x.x, out)? })
 }
 
 /// The Q/K/V product of `qkv` from `x` into rows of `width` values.
-fn qkv_in(gpu: &Gpu, qkv: &Qkv, step: &wgpu::Buffer, x: &wgpu::Buffer, out: &wgpu::Buffer) -> Result<QkvIn> {
+fn qkv_in(gpu: &Gpu, qkv: &Qkv, step: &wgpu::Buffer, x: Input<'_>, out: &wgpu::Buffer) -> Result<QkvIn> {
     match qkv {
         Qkv::Stacked(m) => Ok(QkvIn::Stacked(linear(gpu, m, step, x, out)?)),
         Qkv::Split([q, k, v]) => {
             let width = q.rows + k.rows + v.rows;
             let at = |m: &super::weights::GpuMatrix, base: usize| -> Result<Linear> {
                 Ok(Linear {
-                    mv: MatVec::at(gpu, m, [step, x, out], base)?,
-                    mm: MatMul::at(gpu, m, [step, x, out], (base, width))?,
+                    mv: MatVec::at(gpu, m, [step, out], x, base)?,
+                    mm: MatMul::at(gpu, m, [step, x.x, out], (base, width))?,
                 })
             };
             Ok(QkvIn::Split(Box::new([at(q, 0)?, at(k, q.rows)?, at(v, q.rows + k.rows)?])))
@@ -225,8 +227,25 @@ impl GpuModel {
         let mut device_bytes =
             [&x, &xb, &qkv, &q, &att, &gate, &up, &logits, &all_logits].iter().map(|b| b.size()).sum::<u64>();
         let attention = Attention::new(gpu, c.n_heads, c.n_kv_heads, c.head_dim, max_ctx, kv)?;
-        let norm = RmsNorm::new(gpu, dim, c.rms_eps, false)?;
-        let norm_add = RmsNorm::new(gpu, dim, c.rms_eps, true)?;
+        // With 8-bit activations the norms also write their last row in
+        // 8-bit blocks (`xq`), which the Q/K/V, gate/up and output products
+        // read instead of quantizing xb in passes of their own.
+        let q8 = gpu.int8_activations && dim % quantize_x::BLOCK == 0;
+        let make_norm = |add| {
+            if q8 {
+                RmsNorm::quantizing(gpu, dim, c.rms_eps, add)
+            } else {
+                RmsNorm::new(gpu, dim, c.rms_eps, add)
+            }
+        };
+        let (norm, norm_add) = (make_norm(false)?, make_norm(true)?);
+        let xq = q8.then(|| gpu.buffer("xq", quantize_x::row_bytes(dim)));
+        device_bytes += xq.as_ref().map_or(0, wgpu::Buffer::size);
+        let xb_in = Input { x: &xb, xq: xq.as_ref() };
+        let bind_norm = |n: &RmsNorm, w: &wgpu::Buffer| match &xq {
+            Some(q) => n.bind_quantized(gpu, [&x, w, &xb, q]),
+            None => n.bind(gpu, &x, w, &xb),
+        };
         let shape = QkvShape {
             n_heads: c.n_heads,
             n_kv_heads: c.n_kv_heads,
@@ -256,15 +275,15 @@ impl GpuModel {
             let post = QkvPost::new(gpu, QkvShape { bias: l.bias.is_some(), ..shape })?;
             let post_bg = post.bind(gpu, &io)?;
             layers.push(LayerKernels {
-                attn_norm: if i == 0 { &norm } else { &norm_add }.bind(gpu, &x, &l.attn_norm, &xb),
-                qkv: qkv_in(gpu, &l.qkv, &step, &xb, &qkv)?,
+                attn_norm: bind_norm(if i == 0 { &norm } else { &norm_add }, &l.attn_norm),
+                qkv: qkv_in(gpu, &l.qkv, &step, xb_in, &qkv)?,
                 qkv_post: bound(post, post_bg),
                 attention: attention.bind(gpu, &step, &q, &kc, &vc, &att)?,
                 o: linear(gpu, &l.wo, &step, &att, &xb)?,
-                ffn_norm: norm_add.bind(gpu, &x, &l.ffn_norm, &xb),
+                ffn_norm: bind_norm(&norm_add, &l.ffn_norm),
                 gate_up: match &l.gate_up {
                     GateUp::Interleaved(m) => FfnIn::Fused {
-                        mv: MatVec::swiglu(gpu, m, &step, &xb, &gate)?,
+                        mv: MatVec::swiglu(gpu, m, &step, xb_in, &gate)?,
                         mm: match MatMul::swiglu(gpu, m, &step, &xb, &gate)? {
                             Some(mm) => FusedBatch::InRegisters(mm),
                             None => FusedBatch::Pairs {
@@ -274,8 +293,8 @@ impl GpuModel {
                         },
                     },
                     GateUp::Split { gate: wg, up: wu } => FfnIn::Split {
-                        gate: linear(gpu, wg, &step, &xb, &gate)?,
-                        up: linear(gpu, wu, &step, &xb, &up)?,
+                        gate: linear(gpu, wg, &step, xb_in, &gate)?,
+                        up: linear(gpu, wu, &step, xb_in, &up)?,
                         swiglu: elementwise(gpu, Op::SwiGlu, ffn, &step, &gate, &up)?,
                     },
                 },
@@ -295,16 +314,16 @@ impl GpuModel {
             logits: staging(gpu, "readback.logits", (all_rows * vocab * 4) as u64),
         };
         let output = Linear {
-            mv: MatVec::new(gpu, out_m, &step, &xb, &logits)?,
+            mv: MatVec::new(gpu, out_m, &step, xb_in, &logits)?,
             mm: MatMul::new(gpu, out_m, &step, &xb, &all_logits)?,
         };
-        let output_last = MatVec::last_row(gpu, out_m, &step, &xb, &logits)?;
+        let output_last = MatVec::last_row(gpu, out_m, &step, xb_in, &logits)?;
         device_bytes += output.mv.scratch_bytes() + output_last.scratch_bytes();
         Ok(GpuState {
             max_ctx,
             max_batch,
             embed: Embed::new(gpu, &self.token_embd, &step, &tokens, &x)?,
-            output_norm: if self.layers.is_empty() { &norm } else { &norm_add }.bind(gpu, &x, &self.output_norm, &xb),
+            output_norm: bind_norm(if self.layers.is_empty() { &norm } else { &norm_add }, &self.output_norm),
             output,
             output_last,
             argmax,

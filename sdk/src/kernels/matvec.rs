@@ -169,6 +169,24 @@ impl Layout {
     }
 }
 
+/// Where a product's activations come from: rows of f32 values, and
+/// optionally the last row already in the 8-bit blocks of
+/// `kernels::quantize_x` (written by a quantizing RMSNorm), which products
+/// with 8-bit activations then read instead of quantizing x themselves.
+#[derive(Debug, Clone, Copy)]
+pub struct Input<'a> {
+    /// The f32 rows.
+    pub x: &'a wgpu::Buffer,
+    /// The last row in 8-bit blocks, if its writer made them.
+    pub xq: Option<&'a wgpu::Buffer>,
+}
+
+impl<'a> From<&'a wgpu::Buffer> for Input<'a> {
+    fn from(x: &'a wgpu::Buffer) -> Self {
+        Input { x, xq: None }
+    }
+}
+
 /// The quantizing pass in front of a product with 8-bit activations, and
 /// the buffer it fills (one per product: a few KiB).
 #[derive(Debug)]
@@ -193,66 +211,97 @@ impl MatVec {
     /// `out` (≥ rows values), for one-token steps: x's first row is used
     /// (on CPU adapters it may be bound as a uniform, which needs
     /// `BufferUsages::UNIFORM` on `x`; without it x is read from storage).
-    pub fn new(gpu: &Gpu, m: &GpuMatrix, step: &wgpu::Buffer, x: &wgpu::Buffer, out: &wgpu::Buffer) -> Result<Self> {
-        Self::at(gpu, m, [step, x, out], 0)
+    pub fn new<'a>(
+        gpu: &Gpu,
+        m: &GpuMatrix,
+        step: &wgpu::Buffer,
+        x: impl Into<Input<'a>>,
+        out: &wgpu::Buffer,
+    ) -> Result<Self> {
+        Self::at(gpu, m, [step, out], x, 0)
     }
 
     /// [`MatVec::new`] for steps of any number of tokens: the last of
     /// `step.tokens` rows of x is used (the output projection after a prefill).
-    pub fn last_row(
+    pub fn last_row<'a>(
         gpu: &Gpu,
         m: &GpuMatrix,
         step: &wgpu::Buffer,
-        x: &wgpu::Buffer,
+        x: impl Into<Input<'a>>,
         out: &wgpu::Buffer,
     ) -> Result<Self> {
         let layout = Layout::for_matrix(gpu, Variant::of(gpu), m.ty, (m.row_words as u64 * 4, m.cols), m.rows as u64);
-        Self::build(gpu, m, [step, x, out], (Layout { uniform_x: false, ..layout }, 0), false)
+        // f32 x can be a uniform binding only of its first row; the 8-bit
+        // row is always the last.
+        let layout = Layout { uniform_x: layout.uniform_x && layout.q8_x, ..layout };
+        Self::build(gpu, m, [step, out], x.into(), (layout, 0), false)
     }
 
     /// [`MatVec::new`] writing row r to `out[base + r]`: Q, K and V of
     /// different types into one product row.
-    pub fn at(gpu: &Gpu, m: &GpuMatrix, [step, x, out]: [&wgpu::Buffer; 3], base: usize) -> Result<Self> {
+    pub fn at<'a>(
+        gpu: &Gpu,
+        m: &GpuMatrix,
+        [step, out]: [&wgpu::Buffer; 2],
+        x: impl Into<Input<'a>>,
+        base: usize,
+    ) -> Result<Self> {
+        let x = x.into();
         let layout = Layout::for_matrix(gpu, Variant::of(gpu), m.ty, (m.row_words as u64 * 4, m.cols), m.rows as u64);
-        let layout = Layout { uniform_x: layout.uniform_x && (layout.q8_x || can_bind_uniform(gpu, m, x)), ..layout };
-        Self::build(gpu, m, [step, x, out], (layout, base), false)
+        let layout = Layout { uniform_x: layout.uniform_x && (layout.q8_x || can_bind_uniform(gpu, m, x.x)), ..layout };
+        Self::build(gpu, m, [step, out], x, (layout, base), false)
     }
 
     /// [`MatVec::new`] (`swiglu` false) or [`MatVec::swiglu`] (true) with an
     /// explicit layout: tests cover every layout on any adapter.
-    pub fn with_layout(
+    pub fn with_layout<'a>(
         gpu: &Gpu,
         m: &GpuMatrix,
-        [step, x, out]: [&wgpu::Buffer; 3],
-        layout: Layout,
-        swiglu: bool,
+        [step, out]: [&wgpu::Buffer; 2],
+        x: impl Into<Input<'a>>,
+        (layout, swiglu): (Layout, bool),
     ) -> Result<Self> {
-        Self::build(gpu, m, [step, x, out], (layout, 0), swiglu)
+        Self::build(gpu, m, [step, out], x.into(), (layout, 0), swiglu)
     }
 
     /// SwiGLU of a gate/up matrix from [`GpuMatrix::upload_interleaved`]:
     /// `out[i] = silu(gate_i · x) · (up_i · x)` for `m.rows / 2` outputs.
-    pub fn swiglu(gpu: &Gpu, m: &GpuMatrix, step: &wgpu::Buffer, x: &wgpu::Buffer, out: &wgpu::Buffer) -> Result<Self> {
+    pub fn swiglu<'a>(
+        gpu: &Gpu,
+        m: &GpuMatrix,
+        step: &wgpu::Buffer,
+        x: impl Into<Input<'a>>,
+        out: &wgpu::Buffer,
+    ) -> Result<Self> {
+        let x = x.into();
         let layout =
             Layout::for_matrix(gpu, Variant::of(gpu), m.ty, (m.row_words as u64 * 8, m.cols), m.rows as u64 / 2);
-        let layout = Layout { uniform_x: layout.uniform_x && (layout.q8_x || can_bind_uniform(gpu, m, x)), ..layout };
-        Self::build(gpu, m, [step, x, out], (layout, 0), true)
+        let layout = Layout { uniform_x: layout.uniform_x && (layout.q8_x || can_bind_uniform(gpu, m, x.x)), ..layout };
+        Self::build(gpu, m, [step, out], x, (layout, 0), true)
     }
 
     fn build(
         gpu: &Gpu,
         m: &GpuMatrix,
-        [step, x, out]: [&wgpu::Buffer; 3],
+        [step, out]: [&wgpu::Buffer; 2],
+        Input { x, xq }: Input<'_>,
         (layout, base): (Layout, usize),
         pairs: bool,
     ) -> Result<Self> {
         if pairs {
             m.check_whole_pairs()?;
         }
-        let quantized = if layout.q8_x { Some(Quantized::new(gpu, m, step, x)?) } else { None };
+        // 8-bit activations: the row the writer of x quantized, else a pass of our own.
+        let given = xq.filter(|_| layout.q8_x);
+        if let Some(b) = given {
+            if b.size() < quantize_x::row_bytes(m.cols) {
+                return Err(Error::Gpu { reason: format!("{}: the 8-bit row holds under {} values", m.name, m.cols) });
+            }
+        }
+        let quantized = if layout.q8_x && given.is_none() { Some(Quantized::new(gpu, m, step, x)?) } else { None };
         let src = Self::source_for(gpu, m, layout, x)?;
-        let x_binding = match (&quantized, layout.uniform_x) {
-            (Some(q), _) => q.xq.as_entire_binding(),
+        let x_binding = match (given.or(quantized.as_ref().map(|q| &q.xq)), layout.uniform_x) {
+            (Some(q), _) => q.as_entire_binding(),
             (None, true) => wgpu::BindingResource::Buffer(wgpu::BufferBinding {
                 buffer: x,
                 offset: 0,

@@ -230,7 +230,8 @@ pub fn grid(n: u32) -> (u32, u32) {
 /// Every kernel's composed source for a variant, named, for validation.
 pub fn all_sources(variant: Variant) -> Vec<(String, String)> {
     let mut v =
-        vec![("rmsnorm".into(), rmsnorm::source(variant)), ("elementwise".into(), elementwise::source(variant))];
+        vec![("rmsnorm".into(), rmsnorm::source(variant, false)), ("elementwise".into(), elementwise::source(variant))];
+    v.push(("rmsnorm q8".into(), rmsnorm::source(variant, true)));
     for ty in crate::gpu::weights::GpuType::ALL {
         for lane_rows in [false, true] {
             v.push((format!("matvec {ty:?} rows={lane_rows}"), matvec::source(ty, variant, lane_rows)));

@@ -12,6 +12,9 @@ use crate::gpu::Gpu;
 /// WGSL body.
 pub const SOURCE: &str = include_str!("../../../shaders/quantize_x.wgsl");
 
+/// The block quantizer (`q8_block`), shared with RMSNorm's quantizing variant.
+pub const Q8_BLOCK: &str = include_str!("../../../shaders/q8_block.wgsl");
+
 /// Values per block.
 pub const BLOCK: usize = 32;
 
@@ -20,7 +23,7 @@ const WG: u32 = 64;
 
 /// The composed source (also used by the naga validation test).
 pub fn source(variant: Variant) -> String {
-    compose(variant, false, &[SOURCE])
+    compose(variant, false, &[Q8_BLOCK, SOURCE])
 }
 
 /// Whether the matrix-vector product of `ty` can read 8-bit activations:

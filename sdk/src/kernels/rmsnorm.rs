@@ -1,21 +1,29 @@
-//! RMSNorm over rows, optionally after the residual add (`shaders/rmsnorm.wgsl`).
+//! RMSNorm over rows, optionally after the residual add (`shaders/rmsnorm.wgsl`),
+//! optionally writing the last row in 8-bit blocks too (`shaders/rmsnorm_q8.wgsl`).
 
-use super::{bind, compose, pipeline, row_workgroup, Variant};
-use crate::error::Result;
+use super::{bind, compose, pipeline, quantize_x, row_workgroup, Variant};
+use crate::error::{Error, Result};
 use crate::gpu::Gpu;
 
 /// WGSL body.
 pub const SOURCE: &str = include_str!("../../../shaders/rmsnorm.wgsl");
 
-/// The composed source of one variant (also used by the naga validation test).
-pub fn source(variant: Variant) -> String {
-    compose(variant, true, &[SOURCE])
+/// The composed source of one variant (also used by the naga validation
+/// test); `q8`: the quantizing one.
+pub fn source(variant: Variant, q8: bool) -> String {
+    if q8 {
+        compose(variant, true, &[quantize_x::Q8_BLOCK, include_str!("../../../shaders/rmsnorm_q8.wgsl"), SOURCE])
+    } else {
+        compose(variant, true, &[include_str!("../../../shaders/rmsnorm_plain.wgsl"), SOURCE])
+    }
 }
 
 /// A pipeline normalising rows of `n` values.
 #[derive(Debug)]
 pub struct RmsNorm {
     pipeline: wgpu::ComputePipeline,
+    /// Whether it also writes the last row in 8-bit blocks.
+    q8: bool,
 }
 
 impl RmsNorm {
@@ -28,11 +36,43 @@ impl RmsNorm {
 
     /// [`RmsNorm::new`] with an explicit variant and workgroup size (tests run
     /// the GPU shape on any adapter).
-    pub fn with_shape(gpu: &Gpu, n: usize, eps: f32, add: bool, (v, wg): (Variant, u32)) -> Result<Self> {
+    pub fn with_shape(gpu: &Gpu, n: usize, eps: f32, add: bool, shape: (Variant, u32)) -> Result<Self> {
+        Self::build(gpu, n, eps, add, shape, false)
+    }
+
+    /// [`RmsNorm::new`] that also writes the last row normalized in the
+    /// 8-bit blocks of `kernels::quantize_x` (bound by
+    /// [`RmsNorm::bind_quantized`]), for the 8-bit matrix-vector products
+    /// that follow; `n` must be a multiple of 32.
+    pub fn quantizing(gpu: &Gpu, n: usize, eps: f32, add: bool) -> Result<Self> {
+        Self::quantizing_with_shape(gpu, n, eps, add, row_workgroup(gpu, Variant::of(gpu)))
+    }
+
+    /// [`RmsNorm::quantizing`] with an explicit variant and workgroup size.
+    pub fn quantizing_with_shape(gpu: &Gpu, n: usize, eps: f32, add: bool, shape: (Variant, u32)) -> Result<Self> {
+        if n == 0 || n % quantize_x::BLOCK != 0 {
+            return Err(Error::Gpu { reason: format!("8-bit activations need rows of whole blocks of 32, not {n}") });
+        }
+        Self::build(gpu, n, eps, add, shape, true)
+    }
+
+    fn build(gpu: &Gpu, n: usize, eps: f32, add: bool, (v, wg): (Variant, u32), q8: bool) -> Result<Self> {
         let constants =
             [("N", n as f64), ("EPS", f64::from(eps)), ("ADD", if add { 1.0 } else { 0.0 }), ("WG", f64::from(wg))];
-        let pipeline = pipeline(gpu, "rmsnorm", &source(v), &constants)?;
-        Ok(RmsNorm { pipeline })
+        let pipeline = pipeline(gpu, "rmsnorm", &source(v, q8), &constants)?;
+        Ok(RmsNorm { pipeline, q8 })
+    }
+
+    /// Whether this norm writes 8-bit blocks ([`RmsNorm::quantizing`]).
+    pub fn quantizes(&self) -> bool {
+        self.q8
+    }
+
+    /// [`RmsNorm::bind`] for a quantizing norm, with the 8-bit output `xq`
+    /// (`quantize_x::row_bytes(n)` at least).
+    pub fn bind_quantized(&self, gpu: &Gpu, [x, weight, out, xq]: [&wgpu::Buffer; 4]) -> wgpu::BindGroup {
+        let buffers = [x, weight, out, xq].map(|b| b.as_entire_binding());
+        bind(gpu, &self.pipeline, "rmsnorm", &buffers)
     }
 
     /// Bind the rows `x` (updated by the residual add), the weight vector and
