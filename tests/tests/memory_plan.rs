@@ -31,7 +31,7 @@ fn the_plan_matches_what_the_upload_allocates() {
     for path in model_files() {
         let model = load(&path);
         for (ctx, batch, kv) in [(64, 16, KvCacheType::F32), (300, 64, KvCacheType::F16)] {
-            let plan = MemoryPlan::new(&model, ctx, batch, kv);
+            let plan = MemoryPlan::for_gpu(&model, ctx, batch, kv, &gpu);
             let m = GpuModel::upload(gpu.clone(), &model).unwrap();
             assert_eq!(plan.weights, m.device_bytes(), "{}: weights", path.display());
             assert_eq!(plan.kv_cache, model.kv_cache_bytes(ctx, kv.bytes()));

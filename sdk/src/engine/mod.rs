@@ -193,7 +193,7 @@ impl Engine {
                 let gpu = Arc::new(Gpu::open(&DeviceOptions { adapter: opts.adapter.clone(), ..Default::default() })?);
                 let adapter = format!("{} ({})", gpu.summary.name, gpu.summary.backend);
                 // Before the first byte is uploaded: refuse what cannot fit.
-                let plan = MemoryPlan::new(&model, ctx, opts.prefill_batch.max(1), opts.kv_cache);
+                let plan = MemoryPlan::for_gpu(&model, ctx, opts.prefill_batch.max(1), opts.kv_cache, &gpu);
                 plan.check(gpu.max_binding, opts.memory_budget.or_else(|| budget::readable_budget(&gpu)))?;
                 let m = GpuModel::upload_with_progress(gpu, &model, &mut |f| {
                     progress(LoadProgress { stage: "uploading", fraction: 0.05 + 0.95 * f });

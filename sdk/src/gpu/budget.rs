@@ -49,6 +49,21 @@ fn q8_row_bytes(t: &TensorRef) -> u64 {
     }
 }
 
+/// Values per batch token of the `up` scratch (state.rs): the up product
+/// where a layer's gate and up differ in type (separate matrices), the
+/// (gate, up) pairs where they share one and prefill runs on cooperative
+/// matrices, and nothing where the register-tiled matmul applies SwiGLU
+/// in registers.
+pub(crate) fn up_values(model: &Model, coop: bool) -> usize {
+    let ffn = model.config.ffn_dim;
+    let per_layer = |l: &crate::model::weights::LayerWeights| match (l.w_gate.dtype == l.w_up.dtype, coop) {
+        (false, _) => ffn,
+        (true, true) => 2 * ffn,
+        (true, false) => 0,
+    };
+    model.weights.layers.iter().map(per_layer).max().unwrap_or(0)
+}
+
 /// Bytes of a matrix uploaded by `GpuMatrix::upload`.
 fn matrix_bytes(t: &TensorRef) -> u64 {
     let (rows, cols) = (t.rows() as u64, t.row_len());
@@ -58,8 +73,19 @@ fn matrix_bytes(t: &TensorRef) -> u64 {
 
 impl MemoryPlan {
     /// The plan for `model` with sessions of `context` positions, prefill
-    /// batches of `batch` tokens and a `kv` cache.
+    /// batches of `batch` tokens and a `kv` cache, on a device without
+    /// cooperative matrices (the default; see [`MemoryPlan::for_gpu`]).
     pub fn new(model: &Model, context: usize, batch: usize, kv: KvCacheType) -> Self {
+        Self::build(model, context, batch, kv, false)
+    }
+
+    /// [`MemoryPlan::new`] for `gpu`: prefill on cooperative matrices needs
+    /// a scratch for gate/up pairs that the register-tiled matmul does not.
+    pub fn for_gpu(model: &Model, context: usize, batch: usize, kv: KvCacheType, gpu: &Gpu) -> Self {
+        Self::build(model, context, batch, kv, gpu.coop_tile.is_some())
+    }
+
+    fn build(model: &Model, context: usize, batch: usize, kv: KvCacheType, coop: bool) -> Self {
         let (w, c) = (&model.weights, &model.config);
         let mut weights = matrix_bytes(&w.token_embd) + if w.tied_embeddings { 0 } else { matrix_bytes(&w.output) };
         // 8-bit activation rows: the norms' one (read by Q/K/V, gate/up and
@@ -78,11 +104,10 @@ impl MemoryPlan {
         let (dim, q, kvd, ffn, vocab) =
             (c.dim as u64, c.q_dim() as u64, c.kv_dim() as u64, c.ffn_dim as u64, c.vocab_size as u64);
         // The session's activations (state.rs): x, xb, the Q/K/V product
-        // (q + 2 · kv), q, att, the FFN activation and the gate/up pair
-        // scratch (2 · ffn) per batch token,
+        // (q + 2 · kv), q, att, the FFN activation and `up` per batch token,
         // the logits and as many all-position logit rows as one batch;
         // attention partials and prefill statistics per position.
-        let per_token = 2 * dim + 3 * q + 2 * kvd + 3 * ffn + vocab;
+        let per_token = 2 * dim + 3 * q + 2 * kvd + ffn + up_values(model, coop) as u64 + vocab;
         // Plus the 8-bit activation rows (counted whether or not the adapter
         // uses them: a few KiB per layer).
         let scratch = 4 * (batch * per_token + vocab) + 4096 + q8_rows;

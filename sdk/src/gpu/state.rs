@@ -217,8 +217,16 @@ impl GpuModel {
         let (qkv, q, att) =
             (f("qkv", max_batch * (q_dim + 2 * kv_dim)), f("q", max_batch * q_dim), f("att", max_batch * q_dim));
         // `up`: the up product of separate gate and up matrices, or the pair
-        // scratch (two values per row) of a fused one on cooperative matrices.
-        let (gate, up) = (f("gate", max_batch * ffn), f("up", max_batch * 2 * ffn));
+        // scratch (two values per row) of a fused one on cooperative
+        // matrices; the register-tiled matmul needs neither (SwiGLU in
+        // registers). budget.rs plans the same (`up_values`).
+        let up_values = |l: &super::model::GpuLayer| match &l.gate_up {
+            GateUp::Split { .. } => ffn,
+            GateUp::Interleaved(_) if gpu.coop_tile.is_some() => 2 * ffn,
+            GateUp::Interleaved(_) => 0,
+        };
+        let up_per_token = self.layers.iter().map(up_values).max().unwrap_or(0);
+        let (gate, up) = (f("gate", max_batch * ffn), f("up", max_batch * up_per_token));
         let logits = f("logits", vocab);
         // All-position logits only as many rows as fit one binding.
         let all_rows = (gpu.max_binding / (vocab as u64 * 4)).clamp(1, max_batch as u64) as usize;
