@@ -13,7 +13,7 @@
 #   .peer/llama-bench llama.cpp's llama-bench with the Vulkan backend (BENCHMARKS.md)
 # then run `bash scripts/bench/gpu_device_run.sh [tests|bench|all]` there with
 # those paths carried; env: SHAPES="shape:quant ...", OLD_SHAPES, REPEAT,
-# PROFILE=--profile. Writes summary.txt and logs.tgz under $OUT.
+# PROFILE=--profile, COOP_SHAPES, INT8_SHAPES. Writes summary.txt and logs.tgz under $OUT.
 set -u
 MODE=${1:-all}
 R=$PWD
@@ -64,6 +64,13 @@ for sq in ${COOP_SHAPES:-}; do
   s=${sq%:*}; q=${sq#*:}; f=/tmp/m/$s-$q.gguf
   HEARTH_COOPERATIVE_MATRIX=1 step coop-$s-$q 60 $B/hearth bench -m $f --repeat ${REPEAT:-3} --json
   python3 -c "import json,sys; r=json.loads(open(sys.argv[1]).read().strip().splitlines()[-1]); print(' coop', sys.argv[1][-30:], round(r['decode_tokens_per_s']['median'],1), round(r['prefill_tokens_per_s']['median'],1))" $OUT/coop-$s-$q.log >> $S 2>&1
+done
+# 8-bit activations in decode (off by default on GPUs until measured),
+# same files: INT8_SHAPES="qwen2.5-0.5b:q4_0 …".
+for sq in ${INT8_SHAPES:-}; do
+  s=${sq%:*}; q=${sq#*:}; f=/tmp/m/$s-$q.gguf
+  HEARTH_INT8_ACTIVATIONS=1 step int8-$s-$q 60 $B/hearth bench -m $f --repeat ${REPEAT:-3} --json
+  python3 -c "import json,sys; r=json.loads(open(sys.argv[1]).read().strip().splitlines()[-1]); print(' int8', sys.argv[1][-30:], round(r['decode_tokens_per_s']['median'],1), round(r['prefill_tokens_per_s']['median'],1))" $OUT/int8-$s-$q.log >> $S 2>&1
 done
 # Before this session's kernel changes, same machine, same files.
 for sq in ${OLD_SHAPES:-}; do

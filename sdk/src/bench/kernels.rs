@@ -10,7 +10,7 @@ use crate::gpu::weights::{GpuMatrix, GpuType};
 use crate::gpu::Gpu;
 use crate::kernels::attention::{decode_group_fits, Attention, DecodeShape};
 use crate::kernels::matvec::{self, Layout, MatVec};
-use crate::kernels::{matmul::MatMul, Step, Variant};
+use crate::kernels::{matmul::MatMul, quantize_x, Step, Variant};
 use crate::model::KvCacheType;
 use crate::synth::SynthShape;
 use crate::tensor::{Mapped, TensorRef};
@@ -126,8 +126,11 @@ pub fn run(gpu: &Gpu, shape: &SynthShape, tokens: usize, roof: &Roofline) -> Res
             }
             if default.q8_x {
                 // The default layout with f32 activations, for comparison.
-                let uniform_x = matvec::uniform_x_fits(gpu, cols);
+                let uniform_x = default.lane_rows && matvec::uniform_x_fits(gpu, cols);
                 layouts.push(("matvec:f32-x", Layout { q8_x: false, uniform_x, ..default }));
+            } else if quantize_x::supports(ty) && cols % quantize_x::BLOCK == 0 {
+                // With 8-bit activations (off by default on GPUs until measured).
+                layouts.push(("matvec:q8-x", Layout { q8_x: true, ..default }));
             }
             for (kernel, layout) in layouts {
                 let mv = MatVec::with_layout(gpu, &m, [&one, &y], &x, (layout, false))?;
