@@ -48,6 +48,10 @@ pub struct EngineOptions {
     /// is refused before upload. `None`: what the SDK can read.
     #[uniffi(default = None)]
     pub memory_budget: Option<u64>,
+    /// Decode with 8-bit activations (as llama.cpp): `None` lets the device
+    /// decide (on for CPU adapters, off for GPUs); `false` keeps f32.
+    #[uniffi(default = None)]
+    pub int8_activations: Option<bool>,
 }
 
 impl From<EngineOptions> for sdk::EngineOptions {
@@ -66,6 +70,7 @@ impl From<EngineOptions> for sdk::EngineOptions {
                 KvCacheType::F16 => hearth::model::KvCacheType::F16,
             },
             memory_budget: o.memory_budget,
+            int8_activations: o.int8_activations,
         }
     }
 }
@@ -341,6 +346,7 @@ mod tests {
             tokenizer: None,
             kv_cache: None,
             memory_budget: None,
+            int8_activations: None,
         };
         let sdk_opts = sdk::EngineOptions::from(none);
         let default = sdk::EngineOptions::default();
@@ -349,5 +355,6 @@ mod tests {
         assert_eq!(sdk_opts.prefill_batch, default.prefill_batch);
         assert_eq!(sdk_opts.context_length, default.context_length);
         assert_eq!(sdk_opts.memory_budget, default.memory_budget);
+        assert_eq!(sdk_opts.int8_activations, default.int8_activations);
     }
 }

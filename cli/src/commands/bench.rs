@@ -66,6 +66,8 @@ pub fn run(b: &BenchArgs, e: &EngineArgs) -> Result<()> {
     let prompt: Vec<u32> = (0..b.prompt_tokens.max(1)).map(|_| rng.gen_range(0..vocab)).collect();
     let (mut prefill, mut decode, mut ttft) = (Vec::new(), Vec::new(), Vec::new());
     let (adapter, load_s, device_bytes);
+    // What decode's quantized products multiply: 8-bit or f32 activations.
+    let mut decode_activations = serde_json::Value::Null;
     let mut speed_of_light = serde_json::Value::Null;
     let mut profile = serde_json::Value::Null;
     // Process CPU time: on a CPU adapter (lavapipe) the device is this
@@ -75,6 +77,7 @@ pub fn run(b: &BenchArgs, e: &EngineArgs) -> Result<()> {
         Backend::Gpu => {
             let gpu = Arc::new(super::roofline::open_gpu(e)?);
             adapter = super::roofline::adapter_name(&gpu);
+            decode_activations = json!(if gpu.int8_activations { "int8" } else { "f32" });
             let m = GpuModel::upload(gpu.clone(), &model)?;
             load_s = load_start.elapsed().as_secs_f64();
             let kv = KvCacheType::from(e.kv_cache);
@@ -141,6 +144,7 @@ pub fn run(b: &BenchArgs, e: &EngineArgs) -> Result<()> {
     let report = json!({
         "model": path.file_name().map(|n| n.to_string_lossy().into_owned()),
         "adapter": adapter,
+        "decode_activations": decode_activations,
         "prompt_tokens": prompt.len(),
         "gen_tokens": b.gen_tokens,
         "repeat": b.repeat.max(1),

@@ -36,6 +36,7 @@ pub fn engine(m: &ModelArgs, e: &EngineArgs, context_length: Option<usize>, prog
         tokenizer: m.tokenizer.clone(),
         kv_cache: e.kv_cache.into(),
         memory_budget: e.memory_budget_mib.map(|m| m << 20),
+        int8_activations: e.int8_activations,
         ..Default::default()
     };
     let bar = progress.then(|| {

@@ -9,7 +9,8 @@ use serde_json::json;
 
 /// Open the adapter the engine flags name.
 pub fn open_gpu(e: &EngineArgs) -> Result<Gpu> {
-    Ok(Gpu::open(&DeviceOptions { adapter: e.adapter.clone(), ..Default::default() })?)
+    let opts = DeviceOptions { adapter: e.adapter.clone(), int8_activations: e.int8_activations, ..Default::default() };
+    Ok(Gpu::open(&opts)?)
 }
 
 /// The adapter as "name (backend)".

@@ -71,6 +71,11 @@ pub struct EngineOptions {
     /// adapters; nothing for discrete GPUs). A model that does not fit is
     /// refused before upload with `Error::InsufficientMemory`.
     pub memory_budget: Option<u64>,
+    /// Decode's quantized products with 8-bit activations, as llama.cpp's
+    /// (`DeviceOptions::int8_activations`): `None` lets the device decide
+    /// (on for CPU adapters, off for GPUs, unless `HEARTH_INT8_ACTIVATIONS`
+    /// says otherwise); `Some(false)` keeps f32 activations everywhere.
+    pub int8_activations: Option<bool>,
 }
 
 impl Default for EngineOptions {
@@ -83,6 +88,7 @@ impl Default for EngineOptions {
             tokenizer: None,
             kv_cache: KvCacheType::F32,
             memory_budget: None,
+            int8_activations: None,
         }
     }
 }
@@ -190,7 +196,12 @@ impl Engine {
         let (exec, adapter) = match opts.backend {
             Backend::Cpu => (Exec::Cpu(model), info.adapter.clone()),
             Backend::Gpu => {
-                let gpu = Arc::new(Gpu::open(&DeviceOptions { adapter: opts.adapter.clone(), ..Default::default() })?);
+                let device = DeviceOptions {
+                    adapter: opts.adapter.clone(),
+                    int8_activations: opts.int8_activations,
+                    ..Default::default()
+                };
+                let gpu = Arc::new(Gpu::open(&device)?);
                 let adapter = format!("{} ({})", gpu.summary.name, gpu.summary.backend);
                 // Before the first byte is uploaded: refuse what cannot fit.
                 let plan = MemoryPlan::for_gpu(&model, ctx, opts.prefill_batch.max(1), opts.kv_cache, &gpu);
