@@ -94,3 +94,40 @@ pub fn reference(x: &[f32]) -> Vec<(f32, [i8; BLOCK])> {
 pub fn dequantized(x: &[f32]) -> Vec<f32> {
     reference(x).iter().flat_map(|(d, q)| q.map(|q| d * f32::from(q))).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantized_values_are_within_half_a_step() {
+        // 96 values: three blocks, one of them all zero.
+        let x: Vec<f32> =
+            (0..96).map(|i| if i / 32 == 1 { 0.0 } else { ((i * 37 % 101) as f32 - 50.0) / 7.0 }).collect();
+        let blocks = reference(&x);
+        assert_eq!(blocks.len(), 3);
+        assert_eq!(blocks[1], (0.0, [0; BLOCK]), "an all-zero block");
+        for (b, (d, q)) in blocks.iter().enumerate() {
+            let amax = x[b * BLOCK..][..BLOCK].iter().fold(0f32, |m, v| m.max(v.abs()));
+            assert_eq!(*d, amax / 127.0);
+            // The largest value maps to ±127 exactly.
+            assert!(amax == 0.0 || q.iter().any(|&v| v.unsigned_abs() == 127), "block {b}");
+        }
+        for (i, (a, v)) in dequantized(&x).iter().zip(&x).enumerate() {
+            let d = blocks[i / BLOCK].0;
+            assert!((a - v).abs() <= d / 2.0 * (1.0 + 1e-6), "[{i}] {a} vs {v} (step {d})");
+        }
+    }
+
+    #[test]
+    fn ties_round_to_even() {
+        // d = 127 / 127 = 1, so x / d lands exactly on halves.
+        let mut x = vec![0.0f32; BLOCK];
+        x[0] = 127.0;
+        x[1] = 2.5;
+        x[2] = -3.5;
+        x[3] = 0.5;
+        let (_, q) = reference(&x)[0];
+        assert_eq!(&q[..4], &[127, 2, -4, 0]);
+    }
+}
