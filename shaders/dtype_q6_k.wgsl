@@ -70,3 +70,36 @@ fn raw_group(raw: Raw, row_word: u32, g: u32, s: vec2<f32>) -> vec4<f32> {
     let hi = (raw.qh[j % 4u] >> (2u * k)) & 0x03030303u;
     return s.x * (vec4<f32>(unpack4xU8(lo | (hi << 4u))) - 32.0);
 }
+
+// Where the matrix-vector product's unit u lies in the row at row_word: a
+// run of 32 outputs of a super-block, half h = (u % 8) / 4, quarter
+// k = u % 4, i.e. y[32k + l] of that half for l in 0..32 (dot_q6_k.wgsl,
+// dot_q6_k_q8.wgsl). Its 8 ql and 8 qh words are two aligned vec4s each;
+// its halves of 16 have one scale each.
+struct Q6Unit {
+    ql4: u32,           // vec4 index of its ql words
+    qh4: u32,           // vec4 index of its qh words
+    lo_shift: u32,      // its 4 low bits: the low (0) or high (4) nibbles of ql
+    hi_shift: u32,      // its 2 high bits: bits 2k of qh
+    d: vec2<f32>,       // d · scale of its two halves of 16
+}
+
+fn q6_k_unit(row_word: u32, u: u32) -> Q6Unit {
+    let b = row_word + (u / 8u) * BLOCK_WORDS;
+    let h = (u % 8u) / 4u;
+    let k = u % 4u;
+    let si = 8u * h + 2u * k;   // the two scale bytes are si and si + 1 (si even)
+    let sw = w[b + 48u + si / 4u];
+    let s0 = f32(extractBits(bitcast<i32>(sw), 8u * (si % 4u), 8u));
+    let s1 = f32(extractBits(bitcast<i32>(sw), 8u * (si % 4u) + 8u, 8u));
+    let d = unpack2x16float(w[b + 52u]).x;
+    return Q6Unit((b + 16u * h + select(0u, 8u, k % 2u == 1u)) / 4u, (b + 32u + 8u * h) / 4u,
+                  select(0u, 4u, k >= 2u), 2u * k, d * vec2<f32>(s0, s1));
+}
+
+// The 6-bit quants (0..63, one per byte) of word j of a unit's half.
+fn q6_k_quants(unit: Q6Unit, ql: vec4<u32>, qh: vec4<u32>, j: u32) -> u32 {
+    let lo = (ql[j] >> unit.lo_shift) & 0x0F0F0F0Fu;
+    let hi = (qh[j] >> unit.hi_shift) & 0x03030303u;
+    return lo | (hi << 4u);
+}

@@ -1,7 +1,7 @@
 // One block of 32 activations quantized to 8 bits, as llama.cpp quantizes
 // activations for its integer dot products (q8_0): d = max|x| / 127 and
 // q = round(x / d). The result is the block's three vec4<u32> in the layout
-// the 8-bit matrix-vector products read (x_q8_storage.wgsl): the 32 quants
+// the 8-bit matrix-vector products read (x_q8.wgsl): the 32 quants
 // four per word (elements 4k..4k+3 in word k, lowest byte first), then d,
 // the sum of the quants (what the offsets of Q4_0's "- 8" and Q4_K's minimum
 // need) and the sums of its two halves of 16 (Q6_K's "- 32", whose scales

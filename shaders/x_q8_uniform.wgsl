@@ -1,23 +1,7 @@
-// Quantized activations (binding 2) in a uniform binding: the same block
-// layout as x_q8_storage.wgsl, for CPU adapters, where every lane reads the
-// same x at the same time and a uniform load is one plain load and a
-// broadcast (see x_uniform.wgsl). XQ_VEC4S (3 per block) is set by the
-// define step: a uniform array needs a constant size.
+// Quantized activations (binding 2) in a uniform binding, for CPU adapters,
+// where every lane reads the same x at the same time and a uniform load is
+// one plain load and a broadcast (see x_uniform.wgsl); accessors in
+// x_q8.wgsl. XQ_VEC4S (3 per block) is set by the define step: a uniform
+// array needs a constant size.
 
 @group(0) @binding(2) var<uniform> xq: array<vec4<u32>, XQ_VEC4S>;
-
-// Quants 16·half .. 16·half + 15 of block u, four per word.
-fn xq_quants(u: u32, half: u32) -> vec4<u32> {
-    return xq[3u * u + half];
-}
-
-// Block u's scale d and the sum of its quants.
-fn xq_scale(u: u32) -> vec2<f32> {
-    let t = xq[3u * u + 2u];
-    return vec2<f32>(bitcast<f32>(t.x), f32(bitcast<i32>(t.y)));
-}
-
-// The sums of block u's quants 0..15 and 16..31.
-fn xq_half_sums(u: u32) -> vec2<f32> {
-    return vec2<f32>(bitcast<vec2<i32>>(xq[3u * u + 2u].zw));
-}

@@ -63,17 +63,16 @@ pub fn source_uniform_x(ty: GpuType, variant: Variant, lane_rows: bool, cols: us
 /// gives the row length. None for types without such a dot product.
 pub fn source_q8_x(ty: GpuType, variant: Variant, uniform_cols: Option<usize>) -> Option<String> {
     let dot = dot_q8_snippet(ty)?;
+    let access = include_str!("../../../shaders/x_q8.wgsl");
     Some(match uniform_cols {
         Some(cols) => {
             let size = format!("const XQ_VEC4S: u32 = {}u;", quantize_x::row_bytes(cols) / 16);
-            compose(
-                variant,
-                true,
-                &[ty.snippet(), &size, include_str!("../../../shaders/x_q8_uniform.wgsl"), dot, SOURCE],
-            )
+            let binding = include_str!("../../../shaders/x_q8_uniform.wgsl");
+            compose(variant, true, &[ty.snippet(), &size, binding, access, dot, SOURCE])
         }
         None => {
-            compose(variant, true, &[ty.snippet(), include_str!("../../../shaders/x_q8_storage.wgsl"), dot, SOURCE])
+            let binding = include_str!("../../../shaders/x_q8_storage.wgsl");
+            compose(variant, true, &[ty.snippet(), binding, access, dot, SOURCE])
         }
     })
 }
@@ -208,9 +207,11 @@ pub struct MatVec {
 
 impl MatVec {
     /// Bind `m` to the step uniform, input rows `x` (stride cols) and output
-    /// `out` (≥ rows values), for one-token steps: x's first row is used
-    /// (on CPU adapters it may be bound as a uniform, which needs
-    /// `BufferUsages::UNIFORM` on `x`; without it x is read from storage).
+    /// `out` (≥ rows values), for one-token steps, where x's first row is
+    /// its last (on CPU adapters it may be bound as a uniform, which needs
+    /// `BufferUsages::UNIFORM` on `x`; without it x is read from storage;
+    /// with 8-bit activations the quantized row is the last of
+    /// `step.tokens`).
     pub fn new<'a>(
         gpu: &Gpu,
         m: &GpuMatrix,
