@@ -8,11 +8,13 @@
 @group(0) @binding(3) var<storage, read_write> xq: array<vec4<u32>>;
 
 fn after_norm(base: u32, last: bool, lid: u32) {
-    // The row's values were written by every lane of the workgroup.
-    storageBarrier();
+    // Only the last row's workgroup goes on (`last` is the same for all its
+    // lanes), so the other rows of a prefill pay no barrier.
     if (!last) {
         return;
     }
+    // The row's values were written by every lane of the workgroup.
+    storageBarrier();
     for (var b = lid; b < N / 32u; b += WG) {
         var v: array<vec4<f32>, 8>;
         for (var k = 0u; k < 8u; k++) {
