@@ -22,8 +22,6 @@ pub fn source(variant: Variant, q8: bool) -> String {
 #[derive(Debug)]
 pub struct RmsNorm {
     pipeline: wgpu::ComputePipeline,
-    /// Whether it also writes the last row in 8-bit blocks.
-    q8: bool,
 }
 
 impl RmsNorm {
@@ -60,12 +58,7 @@ impl RmsNorm {
         let constants =
             [("N", n as f64), ("EPS", f64::from(eps)), ("ADD", if add { 1.0 } else { 0.0 }), ("WG", f64::from(wg))];
         let pipeline = pipeline(gpu, "rmsnorm", &source(v, q8), &constants)?;
-        Ok(RmsNorm { pipeline, q8 })
-    }
-
-    /// Whether this norm writes 8-bit blocks ([`RmsNorm::quantizing`]).
-    pub fn quantizes(&self) -> bool {
-        self.q8
+        Ok(RmsNorm { pipeline })
     }
 
     /// [`RmsNorm::bind`] for a quantizing norm, with the 8-bit output `xq`
