@@ -9,7 +9,7 @@ const UNIT: u32 = 32u;
 
 fn unit_dot(row_word: u32, u: u32, xrow: u32) -> f32 {
     let xb = u * UNIT;
-    let nib = w4[row_word / 4u + u];
+    let nib = w4[row_vec4_at(row_word, u)];
     let shifts = vec4<u32>(0u, 8u, 16u, 24u);
     var s = 0.0;
     for (var j = 0u; j < 4u; j++) {

@@ -10,7 +10,7 @@
 const UNIT: u32 = 32u;
 
 fn unit_dot(row_word: u32, u: u32, xrow: u32) -> f32 {
-    let nib = w4[row_word / 4u + u];
+    let nib = w4[row_vec4_at(row_word, u)];
     let lo = xq_quants(u, 0u);
     let hi = xq_quants(u, 1u);
     var s = 0;

@@ -7,8 +7,8 @@ const UNIT: u32 = 32u;
 
 fn unit_dot(row_word: u32, u: u32, xrow: u32) -> f32 {
     let xb = u * UNIT;
-    let q0 = w4[row_word / 4u + 2u * u];
-    let q1 = w4[row_word / 4u + 2u * u + 1u];
+    let q0 = w4[row_vec4_at(row_word, 2u * u)];
+    let q1 = w4[row_vec4_at(row_word, 2u * u + 1u)];
     var s = 0.0;
     for (var j = 0u; j < 4u; j++) {
         s += dot(vec4<f32>(unpack4xI8(q0[j])), x4(xrow, xb + 4u * j));

@@ -7,8 +7,8 @@
 const UNIT: u32 = 32u;
 
 fn unit_dot(row_word: u32, u: u32, xrow: u32) -> f32 {
-    let q0 = w4[row_word / 4u + 2u * u];
-    let q1 = w4[row_word / 4u + 2u * u + 1u];
+    let q0 = w4[row_vec4_at(row_word, 2u * u)];
+    let q1 = w4[row_vec4_at(row_word, 2u * u + 1u)];
     let x0 = xq_quants(u, 0u);
     let x1 = xq_quants(u, 1u);
     var s = 0;

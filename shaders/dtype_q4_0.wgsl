@@ -17,7 +17,7 @@ const QUANT_WORDS: u32 = 4u;
 fn load4_scaled(row_word: u32, g: u32, s: vec2<f32>) -> vec4<f32> {
     let j = g % 8u;
     let shift = select(0u, 4u, j >= 4u);
-    let q = (w[row_word + (g / 8u) * 4u + j % 4u] >> shift) & 0x0F0F0F0Fu;
+    let q = (w[row_word_at(row_word, (g / 8u) * 4u + j % 4u)] >> shift) & 0x0F0F0F0Fu;
     return s.x * (vec4<f32>(unpack4xU8(q)) - 8.0);
 }
 
@@ -29,7 +29,7 @@ alias Raw = vec4<u32>;
 const RAW_RUNS: bool = true;
 
 fn load_raw(row_word: u32, g: u32) -> Raw {
-    return w4[row_word / 4u + g / 8u];
+    return w4[row_vec4_at(row_word, g / 8u)];
 }
 
 fn raw_group(raw: Raw, row_word: u32, g: u32, s: vec2<f32>) -> vec4<f32> {

@@ -14,7 +14,7 @@
 const QUANT_WORDS: u32 = 8u;
 
 fn load4_scaled(row_word: u32, g: u32, s: vec2<f32>) -> vec4<f32> {
-    return s.x * vec4<f32>(unpack4xI8(w[row_word + g]));
+    return s.x * vec4<f32>(unpack4xI8(w[row_word_at(row_word, g)]));
 }
 
 // The matrix-matrix product reads a block's quants once, as two vec4s (the
@@ -29,8 +29,8 @@ struct Raw {
 const RAW_RUNS: bool = true;
 
 fn load_raw(row_word: u32, g: u32) -> Raw {
-    let b = row_word / 4u + 2u * (g / 8u);
-    return Raw(w4[b], w4[b + 1u]);
+    let v = 2u * (g / 8u);
+    return Raw(w4[row_vec4_at(row_word, v)], w4[row_vec4_at(row_word, v + 1u)]);
 }
 
 fn raw_group(raw: Raw, row_word: u32, g: u32, s: vec2<f32>) -> vec4<f32> {

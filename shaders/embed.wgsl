@@ -22,7 +22,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     if (id < ROW_OFFSET || id - ROW_OFFSET >= ROWS) {
         return;
     }
-    let base = (id - ROW_OFFSET) * ROW_WORDS;
+    let base = row_start(id - ROW_OFFSET);
     let groups = (N + 3u) / 4u;
     for (var g = lid; g < groups; g += 64u) {
         let v = load4(base, g);

@@ -72,7 +72,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     let last_tok = step.tokens - 1u;
     var rb: array<u32, 8>;
     for (var i = 0u; i < TR; i++) {
-        rb[i] = min(r0 + i, last_row) * ROW_WORDS;
+        rb[i] = row_start(min(r0 + i, last_row));
     }
     var tk: array<u32, 8>;   // first element of each token's row
     for (var j = 0u; j < TT; j++) {

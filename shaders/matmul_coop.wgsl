@@ -98,7 +98,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
             let g = e % groups;
             var v = vec4<f32>(0.0);
             if (k0 + 4u * g < N) {
-                v = load4(min(r0 + m, last_row) * ROW_WORDS, k0 / 4u + g);
+                v = load4(row_start(min(r0 + m, last_row)), k0 / 4u + g);
             }
             let h = halves(v);
             for (var j = 0u; j < 4u; j++) {

@@ -63,7 +63,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         @builtin(local_invocation_index) lid: u32) {
     let xrow = (step.tokens - 1u) * N;
     let units = (N + UNIT - 1u) / UNIT;
-    let second = select(0u, ROW_WORDS, PAIRS);   // word offset of the pair's second row
+    // Handle offset of a pair's second row (pairs never straddle a tile).
+    let second = select(0u, row_start(1u), PAIRS);
     if (LANE_ROWS) {
         let first = (wid.x + wid.y * nwg.x) * RPW * WG;
         var k = 0u;
@@ -77,8 +78,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
             for (; FOUR_ROWS && k + 1u < RPW; k += 2u) {
                 let r = first + k * WG + lid;
                 let r2 = r + WG;
-                let row = weight_row(min(r, out_rows() - 1u)) * ROW_WORDS;
-                let row2 = weight_row(min(r2, out_rows() - 1u)) * ROW_WORDS;
+                let row = row_start(weight_row(min(r, out_rows() - 1u)));
+                let row2 = row_start(weight_row(min(r2, out_rows() - 1u)));
                 var a = vec4<f32>(0.0);   // gate, up of r; gate, up of r2
                 for (var u = 0u; u < units; u++) {
                     a += vec4<f32>(unit_dot(row, u, xrow), unit_dot(row + second, u, xrow),
@@ -95,8 +96,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
             for (; FOUR_ROWS && k + 3u < RPW; k += 4u) {
                 let r = first + k * WG + lid;
                 let last = out_rows() - 1u;
-                let rows = vec4<u32>(min(r, last), min(r + WG, last), min(r + 2u * WG, last),
-                                     min(r + 3u * WG, last)) * ROW_WORDS;
+                let rows = vec4<u32>(row_start(min(r, last)), row_start(min(r + WG, last)),
+                                     row_start(min(r + 2u * WG, last)), row_start(min(r + 3u * WG, last)));
                 var a = vec4<f32>(0.0);
                 for (var u = 0u; u < units; u++) {
                     a += vec4<f32>(unit_dot(rows.x, u, xrow), unit_dot(rows.y, u, xrow),
@@ -111,8 +112,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
             for (; k + 1u < RPW; k += 2u) {
                 let r = first + k * WG + lid;
                 let r2 = r + WG;
-                let row = min(r, out_rows() - 1u) * ROW_WORDS;
-                let row2 = min(r2, out_rows() - 1u) * ROW_WORDS;
+                let row = row_start(min(r, out_rows() - 1u));
+                let row2 = row_start(min(r2, out_rows() - 1u));
                 var a = 0.0;
                 var a2 = 0.0;
                 for (var u = 0u; u < units; u++) {
@@ -130,7 +131,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         for (; k < RPW; k++) {
             let r = first + k * WG + lid;
             if (r < out_rows()) {
-                let row = weight_row(r) * ROW_WORDS;
+                let row = row_start(weight_row(r));
                 var a = 0.0;
                 var b = 0.0;
                 for (var u = 0u; u < units; u++) {
@@ -150,7 +151,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         if (r >= out_rows()) {
             break;   // uniform across the workgroup
         }
-        let row = weight_row(r) * ROW_WORDS;
+        let row = row_start(weight_row(r));
         var a = 0.0;
         var b = 0.0;
         for (var u = lid; u < units; u += WG) {

@@ -219,9 +219,18 @@ fn split_bindings_are_used_when_the_limit_is_low() {
     };
     let t = random_tensor(GgmlType::Q8_0, 70, 160, 1);
     let m = GpuMatrix::upload(&gpu, &t).unwrap();
-    // 160/32 blocks × 9 words × 4 bytes = 180 bytes per row: 22 rows per 4 KiB chunk.
-    assert_eq!(m.chunks.len(), 4);
+    // 160/32 blocks × 8 words + 4 words of scales = 176 bytes per row: 23
+    // rows per 4 KiB binding, or whole tiles of them where weights are tiled
+    // (padded: a chunk holds whole tiles).
+    assert_eq!(m.row_words * 4, 176);
+    let tile = m.tile_rows;
+    let per_chunk = 23 / tile * tile;
+    assert_eq!(m.chunks.len(), 70usize.div_ceil(per_chunk), "tiles of {tile}");
     assert_eq!(m.chunks.iter().map(|c| c.rows).sum::<usize>(), 70);
+    for c in &m.chunks {
+        assert!(c.buffer.size() <= 4096 && c.row_offset % tile == 0);
+        assert_eq!(c.buffer.size(), (c.rows.div_ceil(tile) * tile * 176) as u64);
+    }
 }
 
 #[test]

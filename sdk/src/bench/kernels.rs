@@ -21,7 +21,8 @@ use std::sync::Arc;
 /// One kernel on one matrix.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct KernelResult {
-    /// "matvec" (the adapter's default layout), "matvec:coop" / "matvec:rows"
+    /// "matvec" (the adapter's default layout; weights not in cache, as in
+    /// decode), "matvec:coop" / "matvec:rows"
     /// (the other matvec layout, for comparison), "matvec:x-storage" (the
     /// default layout reading x from storage, where it defaults to a uniform)
     /// or "matmul"; "attention" (one layer's decode attention, split and
@@ -94,6 +95,11 @@ fn matrices(shape: &SynthShape) -> [(&'static str, usize, usize); 3] {
     [("attn_q", dim, dim), ("ffn_up", ffn, dim), ("ffn_down", dim, ffn)]
 }
 
+/// Bytes of weight copies a matvec row rotates over: more than any cache of
+/// the adapters measured (H100's L2 is 50 MB, the CI machine's L3 32 MiB),
+/// as the roofline's stream (`roofline.rs`, 128 MiB on lavapipe).
+const COLD_BYTES: usize = 128 << 20;
+
 /// Time every kernel for every type whose blocks divide the shape's rows,
 /// with prefill batches of `tokens`.
 pub fn run(gpu: &Gpu, shape: &SynthShape, tokens: usize, roof: &Roofline) -> Result<Vec<KernelResult>> {
@@ -104,14 +110,19 @@ pub fn run(gpu: &Gpu, shape: &SynthShape, tokens: usize, roof: &Roofline) -> Res
                 continue;
             }
             let t = random_tensor(ty.ggml(), rows, cols, i as u64)?;
-            let m = GpuMatrix::upload(gpu, &t)?;
+            // Decode reads each matrix once per token, long after the last
+            // time: the matvec rows rotate over copies filling the roofline's
+            // stream (not in any cache), where one copy would stay cached.
+            let copies = (COLD_BYTES / t.bytes().len().max(1)).clamp(1, 256);
+            let ms = (0..copies).map(|_| GpuMatrix::upload(gpu, &t)).collect::<Result<Vec<_>>>()?;
+            let m = &ms[0];
             drop(t);
-            let bytes = super::traffic::matrix_bytes(&m) as f64;
+            let bytes = super::traffic::matrix_bytes(m) as f64;
             let x = gpu.buffer("x", (tokens * cols * 4) as u64);
             let y = gpu.buffer("y", (tokens * rows * 4) as u64);
             let one = gpu.uniform("step", &Step { tokens: 1, ..Default::default() });
             let flops = 2.0 * (rows * cols) as f64;
-            let default = Layout::for_adapter(gpu, Variant::of(gpu), &m);
+            let default = Layout::for_adapter(gpu, Variant::of(gpu), m);
             let other = Layout {
                 lane_rows: !default.lane_rows,
                 rpw: if default.lane_rows { 1 } else { 2 },
@@ -133,8 +144,13 @@ pub fn run(gpu: &Gpu, shape: &SynthShape, tokens: usize, roof: &Roofline) -> Res
                 layouts.push(("matvec:q8-x", Layout { q8_x: true, ..default }));
             }
             for (kernel, layout) in layouts {
-                let mv = MatVec::with_layout(gpu, &m, [&one, &y], &x, (layout, false))?;
-                let (s, cpu) = time_gpu_with_cpu(gpu, &|enc| in_pass(enc, |p| mv.dispatch(p)))?;
+                let mvs = ms
+                    .iter()
+                    .map(|m| MatVec::with_layout(gpu, m, [&one, &y], &x, (layout, false)))
+                    .collect::<Result<Vec<_>>>()?;
+                let (s, cpu) =
+                    time_gpu_with_cpu(gpu, &|enc| in_pass(enc, |p| mvs.iter().for_each(|mv| mv.dispatch(p))))?;
+                let (s, cpu) = (s / copies as f64, cpu.map(|c| c / copies as f64));
                 let gbps = bytes / s / 1e9;
                 out.push(KernelResult {
                     kernel,
@@ -151,7 +167,7 @@ pub fn run(gpu: &Gpu, shape: &SynthShape, tokens: usize, roof: &Roofline) -> Res
                 });
             }
             let batch = gpu.uniform("step", &Step { tokens: tokens as u32, ..Default::default() });
-            let mm = MatMul::new(gpu, &m, &batch, &x, &y)?;
+            let mm = MatMul::new(gpu, m, &batch, &x, &y)?;
             let (s, cpu) = time_gpu_with_cpu(gpu, &|enc| in_pass(enc, |p| mm.dispatch(p, tokens as u32)))?;
             let gflops = flops * tokens as f64 / s / 1e9;
             out.push(KernelResult {

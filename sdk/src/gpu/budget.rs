@@ -11,6 +11,7 @@
 //! checked up front, and an allocation that still fails is a typed
 //! `GpuOutOfMemory` from the error scopes around every upload.
 
+use super::tiles::{tile_height, uploaded_bytes};
 use super::weights::GpuType;
 use super::Gpu;
 use crate::error::{Error, Result};
@@ -64,11 +65,41 @@ pub(crate) fn up_values(model: &Model, coop: bool) -> usize {
     model.weights.layers.iter().map(per_layer).max().unwrap_or(0)
 }
 
-/// Bytes of a matrix uploaded by `GpuMatrix::upload`.
-fn matrix_bytes(t: &TensorRef) -> u64 {
-    let (rows, cols) = (t.rows() as u64, t.row_len());
-    let row_bytes = GpuType::for_file_type(t.dtype, cols).row_words(cols) as u64 * 4;
-    (rows * row_bytes).max(4)
+/// How weights are laid out on the device the plan is for: its tile height
+/// per type and binding limit (`weights::chunking`).
+#[derive(Clone, Copy)]
+struct Upload<'g> {
+    gpu: Option<&'g Gpu>,
+    max_binding: u64,
+}
+
+impl Upload<'_> {
+    /// Device bytes of `parts` uploaded as one matrix (`GpuMatrix::upload`,
+    /// `upload_stacked`; `upload_interleaved` with `stride` 2).
+    fn bytes(self, parts: &[&TensorRef], stride: usize) -> u64 {
+        let Some(first) = parts.first() else { return 0 };
+        let (rows, cols) = (parts.iter().map(|t| t.rows()).sum::<usize>(), first.row_len());
+        let ty = GpuType::for_file_type(first.dtype, cols);
+        let tile = self.gpu.map_or(1, |g| tile_height(g, ty));
+        uploaded_bytes(tile, self.max_binding, (rows, ty.row_words(cols)), stride)
+    }
+
+    /// A layer's matrices, combined as `gpu::model` combines them: Q, K and
+    /// V stacked and gate and up interleaved where each shares one type.
+    fn layer(self, l: &crate::model::weights::LayerWeights) -> u64 {
+        let one = |t: &TensorRef| self.bytes(&[t], 1);
+        let qkv = if l.wq.dtype == l.wk.dtype && l.wk.dtype == l.wv.dtype {
+            self.bytes(&[&l.wq, &l.wk, &l.wv], 1)
+        } else {
+            one(&l.wq) + one(&l.wk) + one(&l.wv)
+        };
+        let gate_up = if l.w_gate.dtype == l.w_up.dtype {
+            self.bytes(&[&l.w_gate, &l.w_up], 2)
+        } else {
+            one(&l.w_gate) + one(&l.w_up)
+        };
+        qkv + one(&l.wo) + gate_up + one(&l.w_down)
+    }
 }
 
 impl MemoryPlan {
@@ -76,24 +107,25 @@ impl MemoryPlan {
     /// batches of `batch` tokens and a `kv` cache, on a device without
     /// cooperative matrices (the default; see [`MemoryPlan::for_gpu`]).
     pub fn new(model: &Model, context: usize, batch: usize, kv: KvCacheType) -> Self {
-        Self::build(model, context, batch, kv, false)
+        Self::build(model, context, batch, kv, false, Upload { gpu: None, max_binding: u64::MAX })
     }
 
     /// [`MemoryPlan::new`] for `gpu`: prefill on cooperative matrices needs
     /// a scratch for gate/up pairs that the register-tiled matmul does not.
     pub fn for_gpu(model: &Model, context: usize, batch: usize, kv: KvCacheType, gpu: &Gpu) -> Self {
-        Self::build(model, context, batch, kv, gpu.coop_tile.is_some())
+        let upload = Upload { gpu: Some(gpu), max_binding: gpu.max_binding };
+        Self::build(model, context, batch, kv, gpu.coop_tile.is_some(), upload)
     }
 
-    fn build(model: &Model, context: usize, batch: usize, kv: KvCacheType, coop: bool) -> Self {
+    fn build(model: &Model, context: usize, batch: usize, kv: KvCacheType, coop: bool, upload: Upload<'_>) -> Self {
         let (w, c) = (&model.weights, &model.config);
-        let mut weights = matrix_bytes(&w.token_embd) + if w.tied_embeddings { 0 } else { matrix_bytes(&w.output) };
+        let output = if w.tied_embeddings { 0 } else { upload.bytes(&[&w.output], 1) };
+        let mut weights = upload.bytes(&[&w.token_embd], 1) + output;
         // 8-bit activation rows: the norms' one (read by Q/K/V, gate/up and
         // the output), and each O and down product's own.
         let mut q8_rows = quantize_x::row_bytes(c.dim);
         for l in &w.layers {
-            let matrices = [&l.wq, &l.wk, &l.wv, &l.wo, &l.w_gate, &l.w_up, &l.w_down];
-            weights += matrices.into_iter().map(matrix_bytes).sum::<u64>();
+            weights += upload.layer(l);
             q8_rows += q8_row_bytes(&l.wo) + q8_row_bytes(&l.w_down);
             weights += 4 * (l.attn_norm.len() + l.ffn_norm.len()) as u64;
             weights += [&l.bq, &l.bk, &l.bv].iter().map(|b| b.as_ref().map_or(0, |b| 4 * b.len() as u64)).sum::<u64>();

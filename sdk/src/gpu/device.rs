@@ -101,6 +101,12 @@ pub struct DeviceOptions {
     /// None: `HEARTH_INT8_ACTIVATIONS` (`0` or `1`) if set, else on for CPU
     /// adapters (measured faster there) and off for GPUs (not yet measured).
     pub int8_activations: Option<bool>,
+    /// Lay Q4_0 and Q8_0 weights out in tiles of 32 rows
+    /// (`shaders/weight_rows.wgsl`), so that the lane-rows products read
+    /// adjacent words in step. None: `HEARTH_WEIGHT_TILES` (`0` or `1`) if
+    /// set, else on for CPU adapters (measured faster there) and off for GPUs,
+    /// whose lanes share a row and want its blocks adjacent.
+    pub weight_tiles: Option<bool>,
 }
 
 /// An open device with what the engine needs to know about it.
@@ -124,6 +130,8 @@ pub struct Gpu {
     /// Decode's block-type products read 8-bit activations
     /// (`DeviceOptions::int8_activations`).
     pub int8_activations: bool,
+    /// Q4_0 and Q8_0 weights are uploaded in row tiles (`DeviceOptions::weight_tiles`).
+    pub weight_tiles: bool,
     /// Pipelines already built, by source and constants (see `kernels::pipeline`).
     pub(crate) pipelines: std::sync::Mutex<std::collections::HashMap<String, wgpu::ComputePipeline>>,
     /// Uncaptured errors and device loss, reported by wgpu's callbacks.
@@ -191,15 +199,17 @@ impl Gpu {
         if let Some(cap) = opts.max_binding_override {
             max_binding = max_binding.min(cap);
         }
-        let int8_activations = opts
-            .int8_activations
-            .or_else(|| std::env::var("HEARTH_INT8_ACTIVATIONS").ok().map(|v| v == "1"))
-            .unwrap_or(summary.device_type == format!("{:?}", wgpu::DeviceType::Cpu));
+        let cpu = summary.device_type == format!("{:?}", wgpu::DeviceType::Cpu);
+        let flag =
+            |opt: Option<bool>, var: &str| opt.or_else(|| std::env::var(var).ok().map(|v| v == "1")).unwrap_or(cpu);
+        let int8_activations = flag(opts.int8_activations, "HEARTH_INT8_ACTIVATIONS");
+        let weight_tiles = flag(opts.weight_tiles, "HEARTH_WEIGHT_TILES");
         Ok(Gpu {
             device,
             queue,
             summary,
             int8_activations,
+            weight_tiles,
             f16,
             subgroups,
             max_binding,

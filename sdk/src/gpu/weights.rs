@@ -31,27 +31,18 @@ impl GpuType {
     /// type. Arithmetic is f32 in every variant; F16 weights are unpacked
     /// from u32 pairs (one 8-byte load per 4 weights on every adapter).
     pub fn snippet(self) -> &'static str {
+        macro_rules! snippet {
+            ($($file:literal),+) => {
+                concat!(include_str!("../../../shaders/weight_rows.wgsl"), $(include_str!(concat!("../../../shaders/", $file))),+)
+            };
+        }
         match self {
-            GpuType::F32 => {
-                concat!(include_str!("../../../shaders/dtype_f32.wgsl"), include_str!("../../../shaders/raw_none.wgsl"))
-            }
-            GpuType::F16 => {
-                concat!(include_str!("../../../shaders/dtype_f16.wgsl"), include_str!("../../../shaders/raw_none.wgsl"))
-            }
-            GpuType::Q8_0 => {
-                concat!(
-                    include_str!("../../../shaders/dtype_q8_0.wgsl"),
-                    include_str!("../../../shaders/row_scales.wgsl")
-                )
-            }
-            GpuType::Q4_0 => {
-                concat!(
-                    include_str!("../../../shaders/dtype_q4_0.wgsl"),
-                    include_str!("../../../shaders/row_scales.wgsl")
-                )
-            }
-            GpuType::Q4_K => include_str!("../../../shaders/dtype_q4_k.wgsl"),
-            GpuType::Q6_K => include_str!("../../../shaders/dtype_q6_k.wgsl"),
+            GpuType::F32 => snippet!("dtype_f32.wgsl", "raw_none.wgsl"),
+            GpuType::F16 => snippet!("dtype_f16.wgsl", "raw_none.wgsl"),
+            GpuType::Q8_0 => snippet!("dtype_q8_0.wgsl", "row_scales.wgsl"),
+            GpuType::Q4_0 => snippet!("dtype_q4_0.wgsl", "row_scales.wgsl"),
+            GpuType::Q4_K => snippet!("dtype_q4_k.wgsl"),
+            GpuType::Q6_K => snippet!("dtype_q6_k.wgsl"),
         }
     }
 
@@ -194,6 +185,10 @@ pub struct GpuMatrix {
     pub cols: usize,
     /// Words per row.
     pub row_words: usize,
+    /// Rows per tile of the layout (`shaders/weight_rows.wgsl`): 1 (row after
+    /// row) or `tiles::tile_height`. Chunks start on whole tiles and are padded
+    /// to them.
+    pub tile_rows: usize,
     /// Row chunks, each within the binding limit.
     pub chunks: Vec<Chunk>,
 }
@@ -256,29 +251,32 @@ impl GpuMatrix {
                 reason: format!("{stride} row(s) of {name} ({row_bytes} bytes each) exceed the binding limit"),
             });
         }
-        // Whole groups of `stride` rows per chunk, so pairs never straddle one.
-        let per_chunk = ((gpu.max_binding / row_bytes.max(1)) as usize / stride * stride).max(stride);
+        let (tile, per_chunk) =
+            super::tiles::chunking(super::tiles::tile_height(gpu, ty), gpu.max_binding, row_words, stride);
         let source = |r: usize| order.source(parts, r);
         let mut chunks = Vec::new();
         let mut scratch = Vec::new();
         let mut row_f32 = vec![0f32; if ty.ggml() == first.dtype { 0 } else { cols }];
+        // Rows are repacked on the host a batch (≤ ~1 MiB, whole tiles) at a
+        // time: mapped views are write-only.
+        let batch_rows = ((1 << 18) / row_words.max(1) + 1).div_ceil(tile) * tile;
+        let mut batch = vec![0u32; batch_rows.min(rows.div_ceil(tile) * tile) * row_words];
+        let mut tiled = vec![0u32; if tile > 1 { batch.len() } else { 0 }];
         for row_offset in (0..rows).step_by(per_chunk) {
             let n = per_chunk.min(rows - row_offset);
+            let padded = n.div_ceil(tile) * tile;
             let buffer = gpu.device.create_buffer(&wgpu::BufferDescriptor {
                 label: Some(name),
-                size: (n as u64 * row_bytes).max(4),
+                size: (padded as u64 * row_bytes).max(4),
                 usage: super::STORAGE,
                 mapped_at_creation: true,
             });
             {
                 let gpu_err = |e: String| Error::Gpu { reason: format!("uploading {name}: {e}") };
                 let mut view = buffer.slice(..).get_mapped_range_mut().map_err(|e| gpu_err(e.to_string()))?;
-                // Mapped views are write-only: repack a batch of rows (≤ 1 MiB)
-                // on the host, then copy it in.
-                let batch_rows = (1 << 18) / row_words.max(1) + 1;
-                let mut batch = vec![0u32; batch_rows.min(n) * row_words];
                 for first_row in (0..n).step_by(batch_rows) {
                     let count = batch_rows.min(n - first_row);
+                    let words = count.div_ceil(tile) * tile * row_words;
                     for (i, dst) in batch[..count * row_words].chunks_exact_mut(row_words).enumerate() {
                         let (t, r) = source(row_offset + first_row + i);
                         let src = t.row_bytes_of(r);
@@ -291,14 +289,22 @@ impl GpuMatrix {
                             repack_row(ty, &scratch, dst);
                         }
                     }
+                    // The last tile's missing rows are zeros (never read).
+                    batch[count * row_words..words].fill(0);
+                    let out = if tile > 1 {
+                        super::tiles::to_tiles(&batch[..words], row_words, tile, &mut tiled[..words]);
+                        &tiled[..words]
+                    } else {
+                        &batch[..words]
+                    };
                     let start = first_row * row_words * 4;
-                    let bytes: &[u8] = bytemuck::cast_slice(&batch[..count * row_words]);
+                    let bytes: &[u8] = bytemuck::cast_slice(out);
                     view.slice(start..start + bytes.len()).copy_from_slice(bytes);
                 }
             }
             buffer.unmap();
             chunks.push(Chunk { buffer, row_offset, rows: n });
         }
-        Ok(GpuMatrix { name: name.to_owned(), ty, rows, cols, row_words, chunks })
+        Ok(GpuMatrix { name: name.to_owned(), ty, rows, cols, row_words, tile_rows: tile, chunks })
     }
 }

@@ -91,6 +91,13 @@ fn four_rows(ty: GpuType) -> bool {
     ty == GpuType::Q4_0
 }
 
+/// Weight rows a workgroup of the lane-rows layout reads in step on `gpu`
+/// (its lanes times the rows each lane takes at a time): the tile height of
+/// the weights on CPU adapters (`gpu::weights::tile_height`).
+pub fn rows_in_step(gpu: &Gpu, ty: GpuType) -> usize {
+    reduce_workgroup(gpu, Variant::of(gpu)) as usize * if four_rows(ty) { 4 } else { 2 }
+}
+
 /// Whether a quantized row of `cols` values fits a uniform binding on `gpu`.
 fn q8_uniform_fits(gpu: &Gpu, cols: usize) -> bool {
     quantize_x::row_bytes(cols) <= gpu.device.limits().max_uniform_buffer_binding_size

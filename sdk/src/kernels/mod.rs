@@ -207,6 +207,7 @@ pub(crate) fn bind_chunks<'a>(
             ("ROW_WORDS", m.row_words as f64),
             ("ROWS", c.rows as f64),
             ("ROW_OFFSET", c.row_offset as f64),
+            ("TILE_ROWS", m.tile_rows as f64),
         ];
         constants.extend_from_slice(extra);
         let p = pipeline(gpu, label, source, &constants)?;
