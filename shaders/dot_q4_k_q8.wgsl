@@ -11,14 +11,15 @@
 const UNIT: u32 = 256u;
 
 fn unit_dot(row_word: u32, u: u32, xrow: u32) -> f32 {
-    let b = row_word + u * BLOCK_WORDS;
+    let b = u * BLOCK_WORDS;   // the super-block's first word in the row
     let b4 = b / 4u;
-    let dm = unpack2x16float(w[b]);
-    let sc = vec3<u32>(w[b + 1u], w[b + 2u], w[b + 3u]);
+    let dm = unpack2x16float(w[row_word_at(row_word, b)]);
+    let sc = vec3<u32>(w[row_word_at(row_word, b + 1u)], w[row_word_at(row_word, b + 2u)],
+                      w[row_word_at(row_word, b + 3u)]);
     var total = 0.0;
     for (var c = 0u; c < 4u; c++) {
-        let q0 = w4[b4 + 1u + 2u * c];         // the chunk's bytes 0..15
-        let q1 = w4[b4 + 2u + 2u * c];         // bytes 16..31
+        let q0 = w4[row_vec4_at(row_word, b4 + 1u + 2u * c)];         // the chunk's bytes 0..15
+        let q1 = w4[row_vec4_at(row_word, b4 + 2u + 2u * c)];         // bytes 16..31
         for (var h = 0u; h < 2u; h++) {
             let xb = 8u * u + 2u * c + h;
             let x0 = xq_quants(xb, 0u);

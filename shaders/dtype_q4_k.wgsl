@@ -27,27 +27,28 @@ fn unpack_scale_min(sc: vec3<u32>, s: u32) -> vec2<f32> {
 }
 
 // The same for the super-block at word b.
-fn scale_min(b: u32, s: u32) -> vec2<f32> {
-    return unpack_scale_min(vec3<u32>(w[b + 1u], w[b + 2u], w[b + 3u]), s);
+fn scale_min(rs: u32, b: u32, s: u32) -> vec2<f32> {
+    let sc = vec3<u32>(w[row_word_at(rs, b + 1u)], w[row_word_at(rs, b + 2u)], w[row_word_at(rs, b + 3u)]);
+    return unpack_scale_min(sc, s);
 }
 
 // One (d·scale, dmin·min) per sub-block of 32: 8 groups.
 const SCALE_GROUPS: u32 = 8u;
 
 fn scale_of(row_word: u32, g: u32) -> vec2<f32> {
-    let b = row_word + (g / 64u) * BLOCK_WORDS;
+    let b = (g / 64u) * BLOCK_WORDS;   // the super-block's first word in the row
     let j = g % 64u;            // group within the super-block
-    let dm = unpack2x16float(w[b]);
-    let sm = scale_min(b, 2u * (j / 16u) + select(0u, 1u, j % 16u >= 8u));
+    let dm = unpack2x16float(w[row_word_at(row_word, b)]);
+    let sm = scale_min(row_word, b, 2u * (j / 16u) + select(0u, 1u, j % 16u >= 8u));
     return vec2<f32>(dm.x * sm.x, dm.y * sm.y);
 }
 
 fn load4_scaled(row_word: u32, g: u32, s: vec2<f32>) -> vec4<f32> {
-    let b = row_word + (g / 64u) * BLOCK_WORDS;
+    let b = (g / 64u) * BLOCK_WORDS;
     let j = g % 64u;            // group within the super-block
     let c = j / 16u;            // chunk of 64
     let r = j % 16u;            // group within the chunk
-    let q = (w[b + 4u + c * 8u + r % 8u] >> select(0u, 4u, r >= 8u)) & 0x0F0F0F0Fu;
+    let q = (w[row_word_at(row_word, b + 4u + c * 8u + r % 8u)] >> select(0u, 4u, r >= 8u)) & 0x0F0F0F0Fu;
     return s.x * vec4<f32>(unpack4xU8(q)) - s.y;
 }
 
@@ -65,8 +66,8 @@ struct Raw {
 const RAW_RUNS: bool = true;
 
 fn load_raw(row_word: u32, g: u32) -> Raw {
-    let b = (row_word + (g / 64u) * BLOCK_WORDS + 4u) / 4u + 2u * ((g % 64u) / 16u);
-    return Raw(w4[b], w4[b + 1u]);
+    let v = ((g / 64u) * BLOCK_WORDS + 4u) / 4u + 2u * ((g % 64u) / 16u);
+    return Raw(w4[row_vec4_at(row_word, v)], w4[row_vec4_at(row_word, v + 1u)]);
 }
 
 fn raw_group(raw: Raw, row_word: u32, g: u32, s: vec2<f32>) -> vec4<f32> {

@@ -21,22 +21,22 @@ const BLOCK_WORDS: u32 = 56u;
 const SCALE_GROUPS: u32 = 4u;
 
 fn scale_of(row_word: u32, g: u32) -> vec2<f32> {
-    let b = row_word + (g / 64u) * BLOCK_WORDS;
+    let b = (g / 64u) * BLOCK_WORDS;   // the super-block's first word in the row
     let j = g % 64u;
     let si = 8u * (j / 32u) + (j % 8u) / 4u + 2u * ((j % 32u) / 8u);
-    let sc = f32(extractBits(bitcast<i32>(w[b + 48u + si / 4u]), 8u * (si % 4u), 8u));
-    return vec2<f32>(unpack2x16float(w[b + 52u]).x * sc, 0.0);
+    let sc = f32(extractBits(bitcast<i32>(w[row_word_at(row_word, b + 48u + si / 4u)]), 8u * (si % 4u), 8u));
+    return vec2<f32>(unpack2x16float(w[row_word_at(row_word, b + 52u)]).x * sc, 0.0);
 }
 
 fn load4_scaled(row_word: u32, g: u32, s: vec2<f32>) -> vec4<f32> {
-    let b = row_word + (g / 64u) * BLOCK_WORDS;
+    let b = (g / 64u) * BLOCK_WORDS;
     let j = g % 64u;
     let h = j / 32u;            // half
     let k = (j % 32u) / 8u;     // which quarter of the half (y[l], y[l+32], y[l+64], y[l+96])
     let l = (j % 8u) * 4u;      // first l of this group
-    let ql = w[b + 16u * h + (l + select(0u, 32u, k % 2u == 1u)) / 4u];
+    let ql = w[row_word_at(row_word, b + 16u * h + (l + select(0u, 32u, k % 2u == 1u)) / 4u)];
     let lo = (ql >> select(0u, 4u, k >= 2u)) & 0x0F0F0F0Fu;
-    let qh = (w[b + 32u + 8u * h + l / 4u] >> (2u * k)) & 0x03030303u;
+    let qh = (w[row_word_at(row_word, b + 32u + 8u * h + l / 4u)] >> (2u * k)) & 0x03030303u;
     let q = vec4<f32>(unpack4xU8(lo | (qh << 4u))) - 32.0;
     return s.x * q;
 }
@@ -55,12 +55,12 @@ struct Raw {
 const RAW_RUNS: bool = true;
 
 fn load_raw(row_word: u32, g: u32) -> Raw {
-    let b = row_word + (g / 64u) * BLOCK_WORDS;
+    let b = (g / 64u) * BLOCK_WORDS;
     let j = g % 64u;
     let h = j / 32u;
     let k = (j % 32u) / 8u;
     let ql = b + 16u * h + select(0u, 8u, k % 2u == 1u) + (j % 8u);
-    return Raw(w4[ql / 4u], w4[(b + 32u + 8u * h + (j % 8u)) / 4u]);
+    return Raw(w4[row_vec4_at(row_word, ql / 4u)], w4[row_vec4_at(row_word, (b + 32u + 8u * h + (j % 8u)) / 4u)]);
 }
 
 fn raw_group(raw: Raw, row_word: u32, g: u32, s: vec2<f32>) -> vec4<f32> {
@@ -77,23 +77,24 @@ fn raw_group(raw: Raw, row_word: u32, g: u32, s: vec2<f32>) -> vec4<f32> {
 // dot_q6_k_q8.wgsl). Its 8 ql and 8 qh words are two aligned vec4s each;
 // its halves of 16 have one scale each.
 struct Q6Unit {
-    ql4: u32,           // vec4 index of its ql words
-    qh4: u32,           // vec4 index of its qh words
+    ql4: u32,           // vec4 index of its first ql words (the second: TILE_ROWS on)
+    qh4: u32,           // vec4 index of its first qh words (likewise)
     lo_shift: u32,      // its 4 low bits: the low (0) or high (4) nibbles of ql
     hi_shift: u32,      // its 2 high bits: bits 2k of qh
     d: vec2<f32>,       // d · scale of its two halves of 16
 }
 
 fn q6_k_unit(row_word: u32, u: u32) -> Q6Unit {
-    let b = row_word + (u / 8u) * BLOCK_WORDS;
+    let b = (u / 8u) * BLOCK_WORDS;   // the super-block's first word in the row
     let h = (u % 8u) / 4u;
     let k = u % 4u;
     let si = 8u * h + 2u * k;   // the two scale bytes are si and si + 1 (si even)
-    let sw = w[b + 48u + si / 4u];
+    let sw = w[row_word_at(row_word, b + 48u + si / 4u)];
     let s0 = f32(extractBits(bitcast<i32>(sw), 8u * (si % 4u), 8u));
     let s1 = f32(extractBits(bitcast<i32>(sw), 8u * (si % 4u) + 8u, 8u));
-    let d = unpack2x16float(w[b + 52u]).x;
-    return Q6Unit((b + 16u * h + select(0u, 8u, k % 2u == 1u)) / 4u, (b + 32u + 8u * h) / 4u,
+    let d = unpack2x16float(w[row_word_at(row_word, b + 52u)]).x;
+    return Q6Unit(row_vec4_at(row_word, (b + 16u * h + select(0u, 8u, k % 2u == 1u)) / 4u),
+                  row_vec4_at(row_word, (b + 32u + 8u * h) / 4u),
                   select(0u, 4u, k >= 2u), 2u * k, d * vec2<f32>(s0, s1));
 }
 

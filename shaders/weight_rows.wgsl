@@ -1,5 +1,5 @@
 // Where a weight row's words are. Rows are laid out one after the other
-// (TILE_ROWS = 1: GPUs, and every type but Q4_0 and Q8_0), or in tiles of
+// (TILE_ROWS = 1: GPUs, and F32 and F16 everywhere), or in tiles of
 // TILE_ROWS rows (CPU adapters: the rows a lane-rows matrix-vector
 // product's workgroup reads in step, e.g. 8 lanes × 4 rows for Q4_0) in
 // which the tile's first vec4 of every row comes first, then the second

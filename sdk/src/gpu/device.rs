@@ -101,9 +101,10 @@ pub struct DeviceOptions {
     /// None: `HEARTH_INT8_ACTIVATIONS` (`0` or `1`) if set, else on for CPU
     /// adapters (measured faster there) and off for GPUs (not yet measured).
     pub int8_activations: Option<bool>,
-    /// Lay Q4_0 and Q8_0 weights out in tiles of 32 rows
-    /// (`shaders/weight_rows.wgsl`), so that the lane-rows products read
-    /// adjacent words in step. None: `HEARTH_WEIGHT_TILES` (`0` or `1`) if
+    /// Lay the block types' weights (Q4_0, Q8_0, Q4_K, Q6_K) out in tiles of
+    /// the rows a lane-rows product reads in step
+    /// (`shaders/weight_rows.wgsl`), so that its loads of one step are
+    /// adjacent. None: `HEARTH_WEIGHT_TILES` (`0` or `1`) if
     /// set, else on for CPU adapters (measured faster there) and off for GPUs,
     /// whose lanes share a row and want its blocks adjacent.
     pub weight_tiles: Option<bool>,
@@ -130,7 +131,7 @@ pub struct Gpu {
     /// Decode's block-type products read 8-bit activations
     /// (`DeviceOptions::int8_activations`).
     pub int8_activations: bool,
-    /// Q4_0 and Q8_0 weights are uploaded in row tiles (`DeviceOptions::weight_tiles`).
+    /// Block-type weights are uploaded in row tiles (`DeviceOptions::weight_tiles`).
     pub weight_tiles: bool,
     /// Pipelines already built, by source and constants (see `kernels::pipeline`).
     pub(crate) pipelines: std::sync::Mutex<std::collections::HashMap<String, wgpu::ComputePipeline>>,

@@ -1,5 +1,5 @@
 //! Weight rows in tiles (`shaders/weight_rows.wgsl`): on CPU adapters the
-//! Q4_0 and Q8_0 rows a lane-rows product's workgroup reads in step are
+//! block types' rows a lane-rows product's workgroup reads in step are
 //! stored vec4 by vec4 side by side, so its loads of one step are adjacent
 //! in memory. Decode read weights not in cache 15-35 % slower in row order
 //! on lavapipe (BENCHMARKS.md, session 10). How a matrix is chunked and
@@ -10,10 +10,10 @@ use super::Gpu;
 
 /// The tile height `gpu` lays `ty`'s rows out in (`Gpu::weight_tiles`,
 /// `shaders/weight_rows.wgsl`): the rows a lane-rows product's workgroup
-/// reads in step (`kernels::matvec::rows_in_step`), for the types whose
-/// accessors read tiles (Q4_0 and Q8_0); else 1 (row after row).
+/// reads in step (`kernels::matvec::rows_in_step`), for the block types
+/// (Q4_0, Q8_0, Q4_K, Q6_K); else 1 (row after row).
 pub fn tile_height(gpu: &Gpu, ty: GpuType) -> usize {
-    if gpu.weight_tiles && matches!(ty, GpuType::Q4_0 | GpuType::Q8_0) {
+    if gpu.weight_tiles && !matches!(ty, GpuType::F32 | GpuType::F16) {
         crate::kernels::matvec::rows_in_step(gpu, ty)
     } else {
         1
