@@ -84,11 +84,12 @@ pub fn uniform_x_fits(gpu: &Gpu, cols: usize) -> bool {
 }
 
 /// Whether lane rows run four rows (two SwiGLU pairs) per lane at a time
-/// (`FOUR_ROWS` in matvec.wgsl): Q4_0, where it was faster on lavapipe;
-/// Q8_0 (two vec4s per block and row) and F16 were slower end to end, Q4_K
-/// (a 256-value unit per row) no faster (BENCHMARKS.md, session 6).
+/// (`FOUR_ROWS` in matvec.wgsl): Q4_0 and Q8_0, where it was faster on
+/// lavapipe (Q8_0 only once its rows were tiled, session 10; before, it was
+/// slower); F16 was slower end to end, Q4_K (a 256-value unit per row) no
+/// faster (BENCHMARKS.md, session 6).
 fn four_rows(ty: GpuType) -> bool {
-    ty == GpuType::Q4_0
+    matches!(ty, GpuType::Q4_0 | GpuType::Q8_0)
 }
 
 /// Weight rows a workgroup of the lane-rows layout reads in step on `gpu`
