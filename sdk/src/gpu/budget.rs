@@ -11,6 +11,7 @@
 //! checked up front, and an allocation that still fails is a typed
 //! `GpuOutOfMemory` from the error scopes around every upload.
 
+use super::model::{interleaves_gate_up, stacks_qkv};
 use super::tiles::{tile_height, uploaded_bytes};
 use super::weights::GpuType;
 use super::Gpu;
@@ -57,7 +58,7 @@ fn q8_row_bytes(t: &TensorRef) -> u64 {
 /// in registers.
 pub(crate) fn up_values(model: &Model, coop: bool) -> usize {
     let ffn = model.config.ffn_dim;
-    let per_layer = |l: &crate::model::weights::LayerWeights| match (l.w_gate.dtype == l.w_up.dtype, coop) {
+    let per_layer = |l: &crate::model::weights::LayerWeights| match (interleaves_gate_up(&l.w_gate, &l.w_up), coop) {
         (false, _) => ffn,
         (true, true) => 2 * ffn,
         (true, false) => 0,
@@ -88,12 +89,12 @@ impl Upload<'_> {
     /// V stacked and gate and up interleaved where each shares one type.
     fn layer(self, l: &crate::model::weights::LayerWeights) -> u64 {
         let one = |t: &TensorRef| self.bytes(&[t], 1);
-        let qkv = if l.wq.dtype == l.wk.dtype && l.wk.dtype == l.wv.dtype {
+        let qkv = if stacks_qkv(&l.wq, &l.wk, &l.wv) {
             self.bytes(&[&l.wq, &l.wk, &l.wv], 1)
         } else {
             one(&l.wq) + one(&l.wk) + one(&l.wv)
         };
-        let gate_up = if l.w_gate.dtype == l.w_up.dtype {
+        let gate_up = if interleaves_gate_up(&l.w_gate, &l.w_up) {
             self.bytes(&[&l.w_gate, &l.w_up], 2)
         } else {
             one(&l.w_gate) + one(&l.w_up)

@@ -38,10 +38,22 @@ pub enum Qkv {
     Split([GpuMatrix; 3]),
 }
 
+/// Whether a layer's Q, K and V are uploaded as one stacked matrix: where
+/// they share a type (the memory plan counts them the same way).
+pub(crate) fn stacks_qkv(q: &TensorRef, k: &TensorRef, v: &TensorRef) -> bool {
+    q.dtype == k.dtype && k.dtype == v.dtype
+}
+
+/// Whether a layer's gate and up are uploaded as one matrix of interleaved
+/// rows (SwiGLU in the product): where they share a type.
+pub(crate) fn interleaves_gate_up(gate: &TensorRef, up: &TensorRef) -> bool {
+    gate.dtype == up.dtype
+}
+
 impl Qkv {
     /// Upload layer `i`'s Q, K and V.
     fn upload(gpu: &Gpu, i: usize, q: &TensorRef, k: &TensorRef, v: &TensorRef) -> Result<Self> {
-        if q.dtype == k.dtype && k.dtype == v.dtype {
+        if stacks_qkv(q, k, v) {
             Ok(Qkv::Stacked(GpuMatrix::upload_stacked(gpu, &format!("blk.{i}.attn_qkv"), &[q, k, v])?))
         } else {
             Ok(Qkv::Split([GpuMatrix::upload(gpu, q)?, GpuMatrix::upload(gpu, k)?, GpuMatrix::upload(gpu, v)?]))
@@ -82,7 +94,7 @@ pub enum GateUp {
 impl GateUp {
     /// Upload layer `i`'s gate and up.
     fn upload(gpu: &Gpu, i: usize, gate: &TensorRef, up: &TensorRef) -> Result<Self> {
-        if gate.dtype == up.dtype {
+        if interleaves_gate_up(gate, up) {
             let name = format!("blk.{i}.ffn_gate_up");
             Ok(GateUp::Interleaved(GpuMatrix::upload_interleaved(gpu, &name, gate, up)?))
         } else {
