@@ -5,7 +5,7 @@
 // which the tile's first vec4 of every row comes first, then the second
 // vec4 of every row, and so on. Row after row, those rows are as many short
 // streams far apart, which the CPU's prefetcher does not follow (lavapipe:
-// a product of weights not in cache took 15-35 % longer than of the same
+// a product of weights not in cache took 13-40 % longer than of the same
 // weights in cache); in tiles a workgroup's loads of one step are adjacent
 // (BENCHMARKS.md, session 10; gpu/tiles.rs uploads them). Row words are a
 // multiple of 4 where tiled.

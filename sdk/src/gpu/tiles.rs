@@ -1,7 +1,7 @@
 //! Weight rows in tiles (`shaders/weight_rows.wgsl`): on CPU adapters the
 //! block types' rows a lane-rows product's workgroup reads in step are
 //! stored vec4 by vec4 side by side, so its loads of one step are adjacent
-//! in memory. Decode read weights not in cache 15-35 % slower in row order
+//! in memory. Decode products read weights not in cache 13-40 % slower in row order
 //! on lavapipe (BENCHMARKS.md, session 10). How a matrix is chunked and
 //! padded lives here too, for the upload and the memory plan alike.
 
