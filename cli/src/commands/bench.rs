@@ -68,6 +68,8 @@ pub fn run(b: &BenchArgs, e: &EngineArgs) -> Result<()> {
     let (adapter, load_s, device_bytes);
     // What decode's quantized products multiply: 8-bit or f32 activations.
     let mut decode_activations = serde_json::Value::Null;
+    // How block-type weights are laid out: in row tiles (CPU adapters) or row after row.
+    let mut weight_layout = serde_json::Value::Null;
     let mut speed_of_light = serde_json::Value::Null;
     let mut profile = serde_json::Value::Null;
     // Process CPU time: on a CPU adapter (lavapipe) the device is this
@@ -78,6 +80,7 @@ pub fn run(b: &BenchArgs, e: &EngineArgs) -> Result<()> {
             let gpu = Arc::new(super::roofline::open_gpu(e)?);
             adapter = super::roofline::adapter_name(&gpu);
             decode_activations = json!(if gpu.int8_activations { "int8" } else { "f32" });
+            weight_layout = json!(if gpu.weight_tiles { "tiles" } else { "rows" });
             let m = GpuModel::upload(gpu.clone(), &model)?;
             load_s = load_start.elapsed().as_secs_f64();
             let kv = KvCacheType::from(e.kv_cache);
@@ -145,6 +148,7 @@ pub fn run(b: &BenchArgs, e: &EngineArgs) -> Result<()> {
         "model": path.file_name().map(|n| n.to_string_lossy().into_owned()),
         "adapter": adapter,
         "decode_activations": decode_activations,
+        "weight_layout": weight_layout,
         "prompt_tokens": prompt.len(),
         "gen_tokens": b.gen_tokens,
         "repeat": b.repeat.max(1),
