@@ -94,7 +94,7 @@ fn four_rows(ty: GpuType) -> bool {
 
 /// Weight rows a workgroup of the lane-rows layout reads in step on `gpu`
 /// (its lanes times the rows each lane takes at a time): the tile height of
-/// the weights on CPU adapters (`gpu::weights::tile_height`).
+/// the weights on CPU adapters (`gpu::tiles::tile_height`).
 pub fn rows_in_step(gpu: &Gpu, ty: GpuType) -> usize {
     reduce_workgroup(gpu, Variant::of(gpu)) as usize * if four_rows(ty) { 4 } else { 2 }
 }
