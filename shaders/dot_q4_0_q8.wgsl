@@ -9,8 +9,9 @@
 
 const UNIT: u32 = 32u;
 
-fn unit_dot(row_word: u32, u: u32, xrow: u32) -> f32 {
-    let nib = w4[row_vec4_at(row_word, u)];
+// Block u of the row before its scale d (rows4_dot applies d itself).
+fn unit_raw(row_word: u32, u: u32, xrow: u32) -> f32 {
+    let nib = w_vec4(row_vec4_at(row_word, u));
     let lo = xq_quants(u, 0u);
     let hi = xq_quants(u, 1u);
     var s = 0;
@@ -18,5 +19,9 @@ fn unit_dot(row_word: u32, u: u32, xrow: u32) -> f32 {
         s += dot4I8Packed(nib[j] & 0x0F0F0F0Fu, lo[j]) + dot4I8Packed((nib[j] >> 4u) & 0x0F0F0F0Fu, hi[j]);
     }
     let xs = xq_scale(u);
-    return block_scale(row_word, u) * xs.x * (f32(s) - 8.0 * xs.y);
+    return xs.x * (f32(s) - 8.0 * xs.y);
+}
+
+fn unit_dot(row_word: u32, u: u32, xrow: u32) -> f32 {
+    return block_scale(row_word, u) * unit_raw(row_word, u, xrow);
 }

@@ -14,10 +14,10 @@ fn unit_dot(row_word: u32, u: u32, xrow: u32) -> f32 {
     var sx = 0.0;
     for (var j = 0u; j < 8u; j++) {
         let xv = x4(xrow, xb + 4u * j);
-        qx += dot(vec4<f32>(unpack4xU8((w[row_word_at(row_word, q0 + j)] >> shift) & 0x0F0F0F0Fu)), xv);
+        qx += dot(vec4<f32>(unpack4xU8((w_word(row_word_at(row_word, q0 + j)) >> shift) & 0x0F0F0F0Fu)), xv);
         sx += xv.x + xv.y + xv.z + xv.w;
     }
-    let dm = unpack2x16float(w[row_word_at(row_word, b)]);
+    let dm = unpack2x16float(w_word(row_word_at(row_word, b)));
     let sm = scale_min(row_word, b, s);
     return dm.x * sm.x * qx - dm.y * sm.y * sx;
 }

@@ -1,6 +1,6 @@
 // Q4_K weights against 8-bit activations (quantize_x.wgsl): one unit is one
 // super-block of 256 (dtype_q4_k.wgsl), read as d/dmin and the scale words
-// through w and its nibbles as eight vec4s through w4. Sub-block s = 2c + h
+// through w_word and its nibbles as eight vec4s through w_vec4. Sub-block s = 2c + h
 // of chunk c is the low (h = 0) or high (h = 1) nibbles of the chunk's 32
 // bytes, element i in byte i, so its words meet activation block 8u + s
 // word for word in dot4I8Packed. With the sub-block's 6-bit scale sc and
@@ -13,13 +13,13 @@ const UNIT: u32 = 256u;
 fn unit_dot(row_word: u32, u: u32, xrow: u32) -> f32 {
     let b = u * BLOCK_WORDS;   // the super-block's first word in the row
     let b4 = b / 4u;
-    let dm = unpack2x16float(w[row_word_at(row_word, b)]);
-    let sc = vec3<u32>(w[row_word_at(row_word, b + 1u)], w[row_word_at(row_word, b + 2u)],
-                      w[row_word_at(row_word, b + 3u)]);
+    let dm = unpack2x16float(w_word(row_word_at(row_word, b)));
+    let sc = vec3<u32>(w_word(row_word_at(row_word, b + 1u)), w_word(row_word_at(row_word, b + 2u)),
+                      w_word(row_word_at(row_word, b + 3u)));
     var total = 0.0;
     for (var c = 0u; c < 4u; c++) {
-        let q0 = w4[row_vec4_at(row_word, b4 + 1u + 2u * c)];         // the chunk's bytes 0..15
-        let q1 = w4[row_vec4_at(row_word, b4 + 2u + 2u * c)];         // bytes 16..31
+        let q0 = w_vec4(row_vec4_at(row_word, b4 + 1u + 2u * c));         // the chunk's bytes 0..15
+        let q1 = w_vec4(row_vec4_at(row_word, b4 + 2u + 2u * c));         // bytes 16..31
         for (var h = 0u; h < 2u; h++) {
             let xb = 8u * u + 2u * c + h;
             let x0 = xq_quants(xb, 0u);

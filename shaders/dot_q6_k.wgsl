@@ -9,8 +9,8 @@ fn unit_dot(row_word: u32, u: u32, xrow: u32) -> f32 {
     let unit = q6_k_unit(row_word, u);
     var part = vec2<f32>(0.0);
     for (var half = 0u; half < 2u; half++) {
-        let ql = w4[unit.ql4 + half * TILE_ROWS];
-        let qh = w4[unit.qh4 + half * TILE_ROWS];
+        let ql = w_vec4(unit.ql4 + half * TILE_ROWS);
+        let qh = w_vec4(unit.qh4 + half * TILE_ROWS);
         var d = 0.0;
         for (var j = 0u; j < 4u; j++) {
             let q = vec4<f32>(unpack4xU8(q6_k_quants(unit, ql, qh, j))) - 32.0;

@@ -6,18 +6,12 @@
 // Element i < 16 of a block is the low nibble of byte i, element i >= 16 the
 // high nibble of byte i - 16; value = d * (nibble - 8).
 
-@group(0) @binding(1) var<storage, read> w: array<u32>;
-// The same rows as vec4s (a second, read-only view of the binding): on
-// lavapipe, which runs a load component by component and lane by lane, one
-// vec4 load costs about half of four word loads.
-@group(0) @binding(4) var<storage, read> w4: array<vec4<u32>>;
-
 const QUANT_WORDS: u32 = 4u;
 
 fn load4_scaled(row_word: u32, g: u32, s: vec2<f32>) -> vec4<f32> {
     let j = g % 8u;
     let shift = select(0u, 4u, j >= 4u);
-    let q = (w[row_word_at(row_word, (g / 8u) * 4u + j % 4u)] >> shift) & 0x0F0F0F0Fu;
+    let q = (w_word(row_word_at(row_word, (g / 8u) * 4u + j % 4u)) >> shift) & 0x0F0F0F0Fu;
     return s.x * (vec4<f32>(unpack4xU8(q)) - 8.0);
 }
 
@@ -29,7 +23,7 @@ alias Raw = vec4<u32>;
 const RAW_RUNS: bool = true;
 
 fn load_raw(row_word: u32, g: u32) -> Raw {
-    return w4[row_vec4_at(row_word, g / 8u)];
+    return w_vec4(row_vec4_at(row_word, g / 8u));
 }
 
 fn raw_group(raw: Raw, row_word: u32, g: u32, s: vec2<f32>) -> vec4<f32> {

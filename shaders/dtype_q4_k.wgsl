@@ -4,11 +4,6 @@
 // come in 4 chunks of 64: chunk c's first 32 are the low nibbles of bytes
 // 32c..32c+31, its last 32 the high nibbles. value = d*sc*q - dmin*m.
 
-@group(0) @binding(1) var<storage, read> w: array<u32>;
-// The same rows as vec4s (a second, read-only view of the binding; a
-// super-block is 9 aligned vec4s): see dtype_q4_0.wgsl.
-@group(0) @binding(4) var<storage, read> w4: array<vec4<u32>>;
-
 const BLOCK_WORDS: u32 = 36u;
 
 // Byte i of the 12 scale bytes held in words sc (words 1..3 of a super-block).
@@ -28,7 +23,7 @@ fn unpack_scale_min(sc: vec3<u32>, s: u32) -> vec2<f32> {
 
 // The same for the super-block at word b.
 fn scale_min(rs: u32, b: u32, s: u32) -> vec2<f32> {
-    let sc = vec3<u32>(w[row_word_at(rs, b + 1u)], w[row_word_at(rs, b + 2u)], w[row_word_at(rs, b + 3u)]);
+    let sc = vec3<u32>(w_word(row_word_at(rs, b + 1u)), w_word(row_word_at(rs, b + 2u)), w_word(row_word_at(rs, b + 3u)));
     return unpack_scale_min(sc, s);
 }
 
@@ -38,7 +33,7 @@ const SCALE_GROUPS: u32 = 8u;
 fn scale_of(row_word: u32, g: u32) -> vec2<f32> {
     let b = (g / 64u) * BLOCK_WORDS;   // the super-block's first word in the row
     let j = g % 64u;            // group within the super-block
-    let dm = unpack2x16float(w[row_word_at(row_word, b)]);
+    let dm = unpack2x16float(w_word(row_word_at(row_word, b)));
     let sm = scale_min(row_word, b, 2u * (j / 16u) + select(0u, 1u, j % 16u >= 8u));
     return vec2<f32>(dm.x * sm.x, dm.y * sm.y);
 }
@@ -48,7 +43,7 @@ fn load4_scaled(row_word: u32, g: u32, s: vec2<f32>) -> vec4<f32> {
     let j = g % 64u;            // group within the super-block
     let c = j / 16u;            // chunk of 64
     let r = j % 16u;            // group within the chunk
-    let q = (w[row_word_at(row_word, b + 4u + c * 8u + r % 8u)] >> select(0u, 4u, r >= 8u)) & 0x0F0F0F0Fu;
+    let q = (w_word(row_word_at(row_word, b + 4u + c * 8u + r % 8u)) >> select(0u, 4u, r >= 8u)) & 0x0F0F0F0Fu;
     return s.x * vec4<f32>(unpack4xU8(q)) - s.y;
 }
 
@@ -67,7 +62,7 @@ const RAW_RUNS: bool = true;
 
 fn load_raw(row_word: u32, g: u32) -> Raw {
     let v = ((g / 64u) * BLOCK_WORDS + 4u) / 4u + 2u * ((g % 64u) / 16u);
-    return Raw(w4[row_vec4_at(row_word, v)], w4[row_vec4_at(row_word, v + 1u)]);
+    return Raw(w_vec4(row_vec4_at(row_word, v)), w_vec4(row_vec4_at(row_word, v + 1u)));
 }
 
 fn raw_group(raw: Raw, row_word: u32, g: u32, s: vec2<f32>) -> vec4<f32> {

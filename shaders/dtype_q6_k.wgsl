@@ -10,11 +10,6 @@
 //   y[l+96] = ql[64h+l+32] >> 4 | (qh[32h+l] >> 6 & 3) << 4, scale sc[8h + l/16 + 6]
 // value = d * sc * (q - 32).
 
-@group(0) @binding(1) var<storage, read> w: array<u32>;
-// The same rows as vec4s (a second, read-only view of the binding): see
-// dtype_q4_0.wgsl.
-@group(0) @binding(4) var<storage, read> w4: array<vec4<u32>>;
-
 const BLOCK_WORDS: u32 = 56u;
 
 // One d·scale per 16 elements: 4 groups.
@@ -24,8 +19,8 @@ fn scale_of(row_word: u32, g: u32) -> vec2<f32> {
     let b = (g / 64u) * BLOCK_WORDS;   // the super-block's first word in the row
     let j = g % 64u;
     let si = 8u * (j / 32u) + (j % 8u) / 4u + 2u * ((j % 32u) / 8u);
-    let sc = f32(extractBits(bitcast<i32>(w[row_word_at(row_word, b + 48u + si / 4u)]), 8u * (si % 4u), 8u));
-    return vec2<f32>(unpack2x16float(w[row_word_at(row_word, b + 52u)]).x * sc, 0.0);
+    let sc = f32(extractBits(bitcast<i32>(w_word(row_word_at(row_word, b + 48u + si / 4u))), 8u * (si % 4u), 8u));
+    return vec2<f32>(unpack2x16float(w_word(row_word_at(row_word, b + 52u))).x * sc, 0.0);
 }
 
 fn load4_scaled(row_word: u32, g: u32, s: vec2<f32>) -> vec4<f32> {
@@ -34,9 +29,9 @@ fn load4_scaled(row_word: u32, g: u32, s: vec2<f32>) -> vec4<f32> {
     let h = j / 32u;            // half
     let k = (j % 32u) / 8u;     // which quarter of the half (y[l], y[l+32], y[l+64], y[l+96])
     let l = (j % 8u) * 4u;      // first l of this group
-    let ql = w[row_word_at(row_word, b + 16u * h + (l + select(0u, 32u, k % 2u == 1u)) / 4u)];
+    let ql = w_word(row_word_at(row_word, b + 16u * h + (l + select(0u, 32u, k % 2u == 1u)) / 4u));
     let lo = (ql >> select(0u, 4u, k >= 2u)) & 0x0F0F0F0Fu;
-    let qh = (w[row_word_at(row_word, b + 32u + 8u * h + l / 4u)] >> (2u * k)) & 0x03030303u;
+    let qh = (w_word(row_word_at(row_word, b + 32u + 8u * h + l / 4u)) >> (2u * k)) & 0x03030303u;
     let q = vec4<f32>(unpack4xU8(lo | (qh << 4u))) - 32.0;
     return s.x * q;
 }
@@ -60,7 +55,7 @@ fn load_raw(row_word: u32, g: u32) -> Raw {
     let h = j / 32u;
     let k = (j % 32u) / 8u;
     let ql = b + 16u * h + select(0u, 8u, k % 2u == 1u) + (j % 8u);
-    return Raw(w4[row_vec4_at(row_word, ql / 4u)], w4[row_vec4_at(row_word, (b + 32u + 8u * h + (j % 8u)) / 4u)]);
+    return Raw(w_vec4(row_vec4_at(row_word, ql / 4u)), w_vec4(row_vec4_at(row_word, (b + 32u + 8u * h + (j % 8u)) / 4u)));
 }
 
 fn raw_group(raw: Raw, row_word: u32, g: u32, s: vec2<f32>) -> vec4<f32> {
@@ -89,10 +84,10 @@ fn q6_k_unit(row_word: u32, u: u32) -> Q6Unit {
     let h = (u % 8u) / 4u;
     let k = u % 4u;
     let si = 8u * h + 2u * k;   // the two scale bytes are si and si + 1 (si even)
-    let sw = w[row_word_at(row_word, b + 48u + si / 4u)];
+    let sw = w_word(row_word_at(row_word, b + 48u + si / 4u));
     let s0 = f32(extractBits(bitcast<i32>(sw), 8u * (si % 4u), 8u));
     let s1 = f32(extractBits(bitcast<i32>(sw), 8u * (si % 4u) + 8u, 8u));
-    let d = unpack2x16float(w[row_word_at(row_word, b + 52u)]).x;
+    let d = unpack2x16float(w_word(row_word_at(row_word, b + 52u))).x;
     return Q6Unit(row_vec4_at(row_word, (b + 16u * h + select(0u, 8u, k % 2u == 1u)) / 4u),
                   row_vec4_at(row_word, (b + 32u + 8u * h) / 4u),
                   select(0u, 4u, k >= 2u), 2u * k, d * vec2<f32>(s0, s1));

@@ -5,16 +5,10 @@
 // so: dot_q8_0.wgsl) and the row takes 34 bytes per block, as in the file.
 // value = d * q.
 
-@group(0) @binding(1) var<storage, read> w: array<u32>;
-// The same rows as vec4s (a second, read-only view of the binding): on
-// lavapipe, which runs a load component by component and lane by lane, one
-// vec4 load costs about half of four word loads.
-@group(0) @binding(4) var<storage, read> w4: array<vec4<u32>>;
-
 const QUANT_WORDS: u32 = 8u;
 
 fn load4_scaled(row_word: u32, g: u32, s: vec2<f32>) -> vec4<f32> {
-    return s.x * vec4<f32>(unpack4xI8(w[row_word_at(row_word, g)]));
+    return s.x * vec4<f32>(unpack4xI8(w_word(row_word_at(row_word, g))));
 }
 
 // The matrix-matrix product reads a block's quants once, as two vec4s (the
@@ -30,7 +24,7 @@ const RAW_RUNS: bool = true;
 
 fn load_raw(row_word: u32, g: u32) -> Raw {
     let v = 2u * (g / 8u);
-    return Raw(w4[row_vec4_at(row_word, v)], w4[row_vec4_at(row_word, v + 1u)]);
+    return Raw(w_vec4(row_vec4_at(row_word, v)), w_vec4(row_vec4_at(row_word, v + 1u)));
 }
 
 fn raw_group(raw: Raw, row_word: u32, g: u32, s: vec2<f32>) -> vec4<f32> {

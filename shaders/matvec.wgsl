@@ -80,11 +80,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
                 let r2 = r + WG;
                 let row = row_start(weight_row(min(r, out_rows() - 1u)));
                 let row2 = row_start(weight_row(min(r2, out_rows() - 1u)));
-                var a = vec4<f32>(0.0);   // gate, up of r; gate, up of r2
-                for (var u = 0u; u < units; u++) {
-                    a += vec4<f32>(unit_dot(row, u, xrow), unit_dot(row + second, u, xrow),
-                                   unit_dot(row2, u, xrow), unit_dot(row2 + second, u, xrow));
-                }
+                // gate, up of r; gate, up of r2
+                let a = rows4_dot(vec4<u32>(row, row + second, row2, row2 + second), units, xrow);
                 if (r < out_rows()) {
                     out[out_offset() + r] = finish(a.x, a.y);
                 }
@@ -98,11 +95,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
                 let last = out_rows() - 1u;
                 let rows = vec4<u32>(row_start(min(r, last)), row_start(min(r + WG, last)),
                                      row_start(min(r + 2u * WG, last)), row_start(min(r + 3u * WG, last)));
-                var a = vec4<f32>(0.0);
-                for (var u = 0u; u < units; u++) {
-                    a += vec4<f32>(unit_dot(rows.x, u, xrow), unit_dot(rows.y, u, xrow),
-                                   unit_dot(rows.z, u, xrow), unit_dot(rows.w, u, xrow));
-                }
+                let a = rows4_dot(rows, units, xrow);
                 for (var i = 0u; i < 4u; i++) {
                     if (r + i * WG < out_rows()) {
                         out[out_offset() + r + i * WG] = a[i];

@@ -1,6 +1,6 @@
 // Streaming read, the memory roofline: workgroup w sums the contiguous chunk
 // of CHUNK vec4s starting at w * CHUNK, in one of two patterns (the roofline
-// is the faster one):
+// is the fastest pattern and storage):
 // - LANE_RUNS = false: lane i reads vec4s i, i + WG, … so that neighbouring
 //   lanes read neighbouring 16-byte words (coalesced: what GPUs want);
 // - LANE_RUNS = true: lane i reads its own contiguous run of CHUNK / WG
@@ -14,7 +14,10 @@ override CHUNK: u32;   // vec4s per workgroup
 override TOTAL: u32;   // vec4s in the buffer
 override LANE_RUNS: bool = false;
 
-@group(0) @binding(0) var<storage, read> src: array<vec4<f32>>;
+// `src` and load_src(i), its vec4 i, are declared by the define step
+// (kernels/stream_read.rs): a storage buffer, or a texture of 4096 texels per
+// row as weights_texture.wgsl reads, so the roofline also covers the storage
+// CPU adapters keep weights in.
 @group(0) @binding(1) var<storage, read_write> out: array<f32>;
 
 @compute @workgroup_size(WG)
@@ -31,11 +34,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         let run = (CHUNK + WG - 1u) / WG;
         let first = start + lid * run;
         for (var i = first; i < min(first + run, end); i++) {
-            acc += src[i];
+            acc += load_src(i);
         }
     } else {
         for (var i = start + lid; i < end; i += WG) {
-            acc += src[i];
+            acc += load_src(i);
         }
     }
     let total = wg_sum(acc.x + acc.y + acc.z + acc.w, lid);

@@ -224,6 +224,7 @@ fn synth_writes_a_real_shape_that_bench_runs() {
     assert!(b["device_bytes"].as_u64().unwrap() > b["weights_bytes"].as_u64().unwrap() / 2);
     assert!(["int8", "f32"].contains(&b["decode_activations"].as_str().unwrap()), "{}", b["decode_activations"]);
     assert!(["tiles", "rows"].contains(&b["weight_layout"].as_str().unwrap()), "{}", b["weight_layout"]);
+    assert!(["textures", "buffers"].contains(&b["weight_storage"].as_str().unwrap()), "{}", b["weight_storage"]);
     let args = ["bench", "-m", o, "--prompt-tokens", "4", "--gen-tokens", "1", "--repeat", "1", "--json"];
     let f32 = json_of(&hearth(&[&args[..], &["--int8-activations", "false"]].concat()));
     assert_eq!(f32["decode_activations"], "f32");

@@ -175,14 +175,16 @@ pub fn submit(gpu: &hearth::gpu::Gpu, f: impl FnOnce(&mut wgpu::ComputePass<'_>)
 /// The adapter's own variant and the plain one (no f16, no subgroups), so
 /// every kernel test also covers devices without optional features.
 pub fn default_and_plain_gpus() -> Vec<hearth::gpu::Gpu> {
-    // Plain also means f32 activations and weights row after row, so that
-    // both decode paths of the block types and both weight layouts run on
-    // CPU adapters (where 8-bit activations and row tiles are the default).
+    // Plain also means f32 activations and weights row after row in storage
+    // buffers, so that both decode paths of the block types and both weight
+    // layouts and storages run on CPU adapters (where 8-bit activations, row
+    // tiles and weight textures are the default).
     let plain = hearth::gpu::DeviceOptions {
         disable_f16: true,
         disable_subgroups: true,
         int8_activations: Some(false),
         weight_tiles: Some(false),
+        weight_textures: Some(false),
         ..Default::default()
     };
     [hearth::gpu::DeviceOptions::default(), plain].iter().filter_map(test_gpu_with).collect()

@@ -16,7 +16,7 @@ fn stream_read_sums_every_chunk() {
         assert_eq!(n, 3);
         let want = stream_read::reference(&data);
         assert_eq!(want.len(), n);
-        for pattern in [Pattern::Interleaved, Pattern::LaneRuns] {
+        for pattern in [Pattern::Interleaved, Pattern::LaneRuns, Pattern::Texture] {
             let out = gpu.buffer("out", (n * 4) as u64);
             let k = StreamRead::new(&gpu, &src, vec4s, &out, pattern).unwrap();
             submit(&gpu, |p| k.dispatch(p));
@@ -60,6 +60,7 @@ fn attention_bench_counts_the_cache_it_reads() {
         read_gbps: 10.0,
         read_interleaved_gbps: 10.0,
         read_lane_runs_gbps: 10.0,
+        read_texture_gbps: 10.0,
         copy_gbps: 20.0,
         fma_gflops: 100.0,
         read_bytes: 0,

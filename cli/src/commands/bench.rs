@@ -70,6 +70,7 @@ pub fn run(b: &BenchArgs, e: &EngineArgs) -> Result<()> {
     let mut decode_activations = serde_json::Value::Null;
     // How block-type weights are laid out: in row tiles (CPU adapters) or row after row.
     let mut weight_layout = serde_json::Value::Null;
+    let mut weight_storage = serde_json::Value::Null;
     let mut speed_of_light = serde_json::Value::Null;
     let mut profile = serde_json::Value::Null;
     // Process CPU time: on a CPU adapter (lavapipe) the device is this
@@ -81,6 +82,7 @@ pub fn run(b: &BenchArgs, e: &EngineArgs) -> Result<()> {
             adapter = super::roofline::adapter_name(&gpu);
             decode_activations = json!(if gpu.int8_activations { "int8" } else { "f32" });
             weight_layout = json!(if gpu.weight_tiles { "tiles" } else { "rows" });
+            weight_storage = json!(if gpu.weight_textures { "textures" } else { "buffers" });
             let m = GpuModel::upload(gpu.clone(), &model)?;
             load_s = load_start.elapsed().as_secs_f64();
             let kv = KvCacheType::from(e.kv_cache);
@@ -149,6 +151,7 @@ pub fn run(b: &BenchArgs, e: &EngineArgs) -> Result<()> {
         "adapter": adapter,
         "decode_activations": decode_activations,
         "weight_layout": weight_layout,
+        "weight_storage": weight_storage,
         "prompt_tokens": prompt.len(),
         "gen_tokens": b.gen_tokens,
         "repeat": b.repeat.max(1),

@@ -36,11 +36,12 @@ pub fn run(shape: Option<&str>, tokens: usize, e: &EngineArgs, as_json: bool) ->
     }
     println!("adapter: {}", adapter_name(&gpu));
     println!(
-        "roofline: read {:.2} GB/s ({} MiB stream; interleaved {:.2}, lane runs {:.2}), copy {:.2} GB/s (read + write), FMA {:.1} GFLOP/s",
+        "roofline: read {:.2} GB/s ({} MiB stream; interleaved {:.2}, lane runs {:.2}, texture {:.2}), copy {:.2} GB/s (read + write), FMA {:.1} GFLOP/s",
         roof.read_gbps,
         roof.read_bytes >> 20,
         roof.read_interleaved_gbps,
         roof.read_lane_runs_gbps,
+        roof.read_texture_gbps,
         roof.copy_gbps,
         roof.fma_gflops
     );

@@ -18,12 +18,15 @@ const FMA_ITERS: u32 = 128;
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Roofline {
     /// Streaming-read bandwidth of `stream_read.wgsl`, GB/s (1e9 bytes): the
-    /// faster of its two patterns.
+    /// fastest of its patterns.
     pub read_gbps: f64,
     /// The interleaved pattern's bandwidth (lanes read neighbouring vec4s).
     pub read_interleaved_gbps: f64,
     /// The lane-runs pattern's bandwidth (each lane reads its own run).
     pub read_lane_runs_gbps: f64,
+    /// The interleaved pattern's bandwidth from a texture (where CPU
+    /// adapters keep weights, `gpu::storage`).
+    pub read_texture_gbps: f64,
     /// `copy_buffer_to_buffer` bandwidth, bytes read plus bytes written, GB/s.
     pub copy_gbps: f64,
     /// f32 FMA throughput of `fma_peak.wgsl`, GFLOP/s (an FMA is 2 FLOP).
@@ -51,8 +54,8 @@ pub fn measure(gpu: &Gpu) -> Result<Roofline> {
     let vec4s = (bytes / 16) as u32;
     let src = gpu.buffer("roofline src", bytes);
     let sums = gpu.buffer("roofline sums", u64::from(stream_read::workgroups(vec4s)) * 4);
-    let mut read_gbps = [0.0; 2];
-    for (gbps, pattern) in read_gbps.iter_mut().zip([Pattern::Interleaved, Pattern::LaneRuns]) {
+    let mut read_gbps = [0.0; 3];
+    for (gbps, pattern) in read_gbps.iter_mut().zip([Pattern::Interleaved, Pattern::LaneRuns, Pattern::Texture]) {
         let read = StreamRead::new(gpu, &src, vec4s, &sums, pattern)?;
         *gbps = bytes as f64 / time_gpu(gpu, &|enc| in_pass(enc, |p| read.dispatch(p)))? / 1e9;
     }
@@ -65,9 +68,10 @@ pub fn measure(gpu: &Gpu) -> Result<Roofline> {
     let fma = FmaPeak::new(gpu, FMA_WORKGROUPS, FMA_ITERS, &out)?;
     let fma_s = time_gpu(gpu, &|enc| in_pass(enc, |p| fma.dispatch(p)))?;
     Ok(Roofline {
-        read_gbps: read_gbps[0].max(read_gbps[1]),
+        read_gbps: read_gbps.into_iter().fold(0.0, f64::max),
         read_interleaved_gbps: read_gbps[0],
         read_lane_runs_gbps: read_gbps[1],
+        read_texture_gbps: read_gbps[2],
         copy_gbps: 2.0 * bytes as f64 / copy_s / 1e9,
         fma_gflops: fma_peak::flops(FMA_WORKGROUPS, FMA_ITERS) / fma_s / 1e9,
         read_bytes: bytes,

@@ -8,7 +8,7 @@ use crate::gpu::GpuModel;
 /// super-blocks take 224 on the device), or the buffers' size for a type
 /// whose rows are not whole blocks.
 pub fn matrix_bytes(m: &GpuMatrix) -> u64 {
-    m.ty.ggml().bytes_for((m.rows * m.cols) as u64).unwrap_or_else(|| m.chunks.iter().map(|c| c.buffer.size()).sum())
+    m.ty.ggml().bytes_for((m.rows * m.cols) as u64).unwrap_or_else(|| m.device_bytes())
 }
 
 fn linears(model: &GpuModel) -> impl Iterator<Item = &GpuMatrix> {

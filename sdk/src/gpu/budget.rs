@@ -12,6 +12,7 @@
 //! `GpuOutOfMemory` from the error scopes around every upload.
 
 use super::model::{interleaves_gate_up, stacks_qkv};
+use super::storage::{chunk_limit, in_textures};
 use super::tiles::{tile_height, uploaded_bytes};
 use super::weights::GpuType;
 use super::Gpu;
@@ -66,8 +67,8 @@ pub(crate) fn up_values(model: &Model, coop: bool) -> usize {
     model.weights.layers.iter().map(per_layer).max().unwrap_or(0)
 }
 
-/// How weights are laid out on the device the plan is for: its tile height
-/// per type and binding limit (`weights::chunking`).
+/// How weights are laid out on the device the plan is for: its tile height,
+/// chunk limit and storage per type (`tiles::chunking`, `gpu::storage`).
 #[derive(Clone, Copy)]
 struct Upload<'g> {
     gpu: Option<&'g Gpu>,
@@ -81,8 +82,11 @@ impl Upload<'_> {
         let Some(first) = parts.first() else { return 0 };
         let (rows, cols) = (parts.iter().map(|t| t.rows()).sum::<usize>(), first.row_len());
         let ty = GpuType::for_file_type(first.dtype, cols);
-        let tile = self.gpu.map_or(1, |g| tile_height(g, ty));
-        uploaded_bytes(tile, self.max_binding, (rows, ty.row_words(cols)), stride)
+        let (tile, limit, texture) = match self.gpu {
+            Some(g) => (tile_height(g, ty), chunk_limit(g, ty), in_textures(g, ty)),
+            None => (1, self.max_binding, false),
+        };
+        uploaded_bytes((tile, limit, texture), (rows, ty.row_words(cols)), stride)
     }
 
     /// A layer's matrices, combined as `gpu::model` combines them: Q, K and

@@ -108,6 +108,12 @@ pub struct DeviceOptions {
     /// set, else on for CPU adapters (measured faster there) and off for GPUs,
     /// whose lanes share a row and want its blocks adjacent.
     pub weight_tiles: Option<bool>,
+    /// Keep the block types' weights in textures instead of storage buffers
+    /// (`gpu::storage`): lavapipe fetches texels with vector code but loads
+    /// a buffer lane by lane. None: `HEARTH_WEIGHT_TEXTURES` (`0` or `1`) if
+    /// set, else on for CPU adapters (measured faster there) and off for
+    /// GPUs (not measured).
+    pub weight_textures: Option<bool>,
 }
 
 /// An open device with what the engine needs to know about it.
@@ -133,6 +139,8 @@ pub struct Gpu {
     pub int8_activations: bool,
     /// Block-type weights are uploaded in row tiles (`DeviceOptions::weight_tiles`).
     pub weight_tiles: bool,
+    /// Block-type weights are uploaded to textures (`DeviceOptions::weight_textures`).
+    pub weight_textures: bool,
     /// Pipelines already built, by source and constants (see `kernels::pipeline`).
     pub(crate) pipelines: std::sync::Mutex<std::collections::HashMap<String, wgpu::ComputePipeline>>,
     /// Uncaptured errors and device loss, reported by wgpu's callbacks.
@@ -205,12 +213,14 @@ impl Gpu {
             |opt: Option<bool>, var: &str| opt.or_else(|| std::env::var(var).ok().map(|v| v == "1")).unwrap_or(cpu);
         let int8_activations = flag(opts.int8_activations, "HEARTH_INT8_ACTIVATIONS");
         let weight_tiles = flag(opts.weight_tiles, "HEARTH_WEIGHT_TILES");
+        let weight_textures = flag(opts.weight_textures, "HEARTH_WEIGHT_TEXTURES");
         Ok(Gpu {
             device,
             queue,
             summary,
             int8_activations,
             weight_tiles,
+            weight_textures,
             f16,
             subgroups,
             max_binding,

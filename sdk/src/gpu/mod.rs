@@ -8,6 +8,7 @@ pub mod model;
 mod profile;
 mod record;
 pub mod state;
+pub mod storage;
 pub mod tiles;
 pub mod weights;
 

@@ -190,7 +190,7 @@ impl GpuModel {
 
     /// Bytes of weights on the device.
     pub fn device_bytes(&self) -> u64 {
-        let m = |m: &GpuMatrix| m.chunks.iter().map(|c| c.buffer.size()).sum::<u64>();
+        let m = GpuMatrix::device_bytes;
         let mut total = m(&self.token_embd) + self.output.as_ref().map_or(0, m);
         for l in &self.layers {
             total += l.matrices().into_iter().map(m).sum::<u64>();

@@ -34,13 +34,18 @@ pub(crate) fn chunking(tile: usize, max_binding: u64, row_words: usize, stride: 
     (tile, ((max_binding / row_bytes) as usize / group * group).max(group))
 }
 
-/// Device bytes of `rows` such rows (see [`chunking`]): each chunk padded
-/// to whole tiles.
-pub(crate) fn uploaded_bytes(tile: usize, max_binding: u64, (rows, row_words): (usize, usize), stride: usize) -> u64 {
+/// Device bytes of `rows` such rows (see [`chunking`]) in chunks of at most
+/// `max_binding` bytes: each chunk padded to whole tiles, and in a texture to
+/// whole texture rows (`gpu::storage::chunk_bytes`).
+pub(crate) fn uploaded_bytes(
+    (tile, max_binding, texture): (usize, u64, bool),
+    (rows, row_words): (usize, usize),
+    stride: usize,
+) -> u64 {
     let (tile, per_chunk) = chunking(tile, max_binding, row_words, stride);
     let row_bytes = (row_words * 4) as u64;
-    let chunk_bytes = |first: usize| ((per_chunk.min(rows - first).div_ceil(tile) * tile) as u64 * row_bytes).max(4);
-    (0..rows).step_by(per_chunk).map(chunk_bytes).sum()
+    let padded = |first: usize| (per_chunk.min(rows - first).div_ceil(tile) * tile) as u64 * row_bytes;
+    (0..rows).step_by(per_chunk).map(|first| super::storage::chunk_bytes(padded(first), texture)).sum()
 }
 
 /// Rows of `row_words` words (a whole number of tiles of `tile` rows, row
@@ -86,10 +91,12 @@ mod tests {
         // takes 42 rows, so chunks of 32 (two tiles).
         assert_eq!(chunking(16, 4096, 24, 2), (16, 32));
         // 70 rows: chunks of 32, 32 and 6 (padded to 16).
-        assert_eq!(uploaded_bytes(16, 4096, (70, 24), 2), (32 + 32 + 16) * 96);
+        assert_eq!(uploaded_bytes((16, 4096, false), (70, 24), 2), (32 + 32 + 16) * 96);
+        // In textures, each chunk is whole 64 KiB texture rows.
+        assert_eq!(uploaded_bytes((16, 4096, true), (70, 24), 2), 3 * 65536);
         // Rows that are not whole vec4s, or a tile over the binding: row after row.
         assert_eq!(chunking(16, 4096, 23, 1).0, 1);
         assert_eq!(chunking(16, 1024, 24, 1), (1, 10));
-        assert_eq!(uploaded_bytes(1, u64::MAX, (70, 24), 2), 70 * 96);
+        assert_eq!(uploaded_bytes((1, u64::MAX, false), (70, 24), 2), 70 * 96);
     }
 }

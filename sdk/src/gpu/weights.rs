@@ -4,6 +4,7 @@
 //! Rows are streamed from the memory map straight into mapped upload buffers,
 //! one chunk (≤ the binding limit) at a time: no second copy of the model in RAM.
 
+use super::storage::{self, Storage};
 use super::Gpu;
 use crate::error::{Error, Result};
 use crate::gguf::quantize::quantize;
@@ -39,10 +40,12 @@ impl GpuType {
         match self {
             GpuType::F32 => snippet!("dtype_f32.wgsl", "raw_none.wgsl"),
             GpuType::F16 => snippet!("dtype_f16.wgsl", "raw_none.wgsl"),
-            GpuType::Q8_0 => snippet!("dtype_q8_0.wgsl", "row_scales.wgsl"),
-            GpuType::Q4_0 => snippet!("dtype_q4_0.wgsl", "row_scales.wgsl"),
-            GpuType::Q4_K => snippet!("dtype_q4_k.wgsl"),
-            GpuType::Q6_K => snippet!("dtype_q6_k.wgsl"),
+            // The block types read their words through weights_storage.wgsl,
+            // which `gpu::storage::texture_source` swaps for a texture.
+            GpuType::Q8_0 => snippet!("weights_storage.wgsl", "dtype_q8_0.wgsl", "row_scales.wgsl"),
+            GpuType::Q4_0 => snippet!("weights_storage.wgsl", "dtype_q4_0.wgsl", "row_scales.wgsl"),
+            GpuType::Q4_K => snippet!("weights_storage.wgsl", "dtype_q4_k.wgsl"),
+            GpuType::Q6_K => snippet!("weights_storage.wgsl", "dtype_q6_k.wgsl"),
         }
     }
 
@@ -165,7 +168,7 @@ impl Rows {
 #[derive(Debug)]
 pub struct Chunk {
     /// The rows, in the GPU layout.
-    pub buffer: wgpu::Buffer,
+    pub storage: Storage,
     /// Index of the first row.
     pub row_offset: usize,
     /// Number of rows.
@@ -197,6 +200,16 @@ impl GpuMatrix {
     /// Upload a 2-D tensor (`dims = [cols, rows]`), converting its type if needed.
     pub fn upload(gpu: &Gpu, t: &TensorRef) -> Result<Self> {
         Self::upload_rows(gpu, &t.name, &[t], Rows::Stacked)
+    }
+
+    /// Whether the rows are in textures (`gpu::storage`).
+    pub fn in_textures(&self) -> bool {
+        self.chunks.first().is_some_and(|c| c.storage.is_texture())
+    }
+
+    /// Device bytes of the chunks.
+    pub fn device_bytes(&self) -> u64 {
+        self.chunks.iter().map(|c| c.storage.bytes()).sum()
     }
 
     /// Whether every chunk holds whole (gate, up) pairs of an
@@ -246,13 +259,13 @@ impl GpuMatrix {
         }
         let row_words = ty.row_words(cols);
         let row_bytes = (row_words * 4) as u64;
-        if row_bytes * stride as u64 > gpu.max_binding {
+        let (texture, limit) = (storage::in_textures(gpu, ty), storage::chunk_limit(gpu, ty));
+        if row_bytes * stride as u64 > limit {
             return Err(Error::Gpu {
                 reason: format!("{stride} row(s) of {name} ({row_bytes} bytes each) exceed the binding limit"),
             });
         }
-        let (tile, per_chunk) =
-            super::tiles::chunking(super::tiles::tile_height(gpu, ty), gpu.max_binding, row_words, stride);
+        let (tile, per_chunk) = super::tiles::chunking(super::tiles::tile_height(gpu, ty), limit, row_words, stride);
         let source = |r: usize| order.source(parts, r);
         let mut chunks = Vec::new();
         let mut scratch = Vec::new();
@@ -267,7 +280,7 @@ impl GpuMatrix {
             let padded = n.div_ceil(tile) * tile;
             let buffer = gpu.device.create_buffer(&wgpu::BufferDescriptor {
                 label: Some(name),
-                size: (padded as u64 * row_bytes).max(4),
+                size: storage::chunk_bytes(padded as u64 * row_bytes, texture),
                 usage: super::STORAGE,
                 mapped_at_creation: true,
             });
@@ -303,7 +316,8 @@ impl GpuMatrix {
                 }
             }
             buffer.unmap();
-            chunks.push(Chunk { buffer, row_offset, rows: n });
+            let storage = if texture { Storage::texture_from(gpu, name, buffer)? } else { Storage::Buffer(buffer) };
+            chunks.push(Chunk { storage, row_offset, rows: n });
         }
         Ok(GpuMatrix { name: name.to_owned(), ty, rows, cols, row_words, tile_rows: tile, chunks })
     }

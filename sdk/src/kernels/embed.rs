@@ -31,12 +31,7 @@ impl Embed {
     ) -> Result<Self> {
         let src = source(m.ty, Variant::of(gpu));
         let parts = bind_chunks(gpu, m, "embed", &src, &[], |c| {
-            vec![
-                step.as_entire_binding(),
-                c.buffer.as_entire_binding(),
-                tokens.as_entire_binding(),
-                out.as_entire_binding(),
-            ]
+            vec![step.as_entire_binding(), c.storage.binding(), tokens.as_entire_binding(), out.as_entire_binding()]
         })?;
         Ok(Embed { parts })
     }

@@ -117,15 +117,11 @@ impl MatMul {
             ("PAIRS", if pairs { 1.0 } else { 0.0 }),
         ];
         let parts = bind_chunks(gpu, m, "matmul", &src, &extra, |c| {
-            let mut b = vec![
-                step.as_entire_binding(),
-                c.buffer.as_entire_binding(),
-                x.as_entire_binding(),
-                out.as_entire_binding(),
-            ];
+            let mut b =
+                vec![step.as_entire_binding(), c.storage.binding(), x.as_entire_binding(), out.as_entire_binding()];
             if reads_vec4_view(m.ty) {
                 // The raw runs' vec4 view of the same (read-only) weights.
-                b.push(c.buffer.as_entire_binding());
+                b.extend(c.storage.vec4_view());
             }
             b
         })?;

@@ -61,7 +61,7 @@ impl CoopMatMul {
         let wg = gpu.summary.subgroup_size.1.clamp(1, 128);
         let extra = [("OUT_STRIDE", stride as f64), ("OUT_BASE", base as f64), ("WG", f64::from(wg))];
         let parts = bind_chunks(gpu, m, "matmul_coop", &src, &extra, |c| {
-            vec![step.as_entire_binding(), c.buffer.as_entire_binding(), x.as_entire_binding(), out.as_entire_binding()]
+            vec![step.as_entire_binding(), c.storage.binding(), x.as_entire_binding(), out.as_entire_binding()]
         })?;
         Ok(CoopMatMul { parts, block: TILES * tile })
     }

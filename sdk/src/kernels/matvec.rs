@@ -23,6 +23,15 @@ pub fn dot_snippet(ty: GpuType, lane_rows: bool) -> &'static str {
     }
 }
 
+/// The four-rows step of the lane-rows product (`rows4_dot`): Q4_0 and
+/// Q8_0 read each row's block scales eight at a time.
+fn rows4_snippet(ty: GpuType) -> &'static str {
+    match ty {
+        GpuType::Q4_0 | GpuType::Q8_0 => include_str!("../../../shaders/dot_rows4_scaled.wgsl"),
+        _ => include_str!("../../../shaders/dot_rows4.wgsl"),
+    }
+}
+
 /// Whether the dot product of `ty` also reads the weights as vec4s
 /// (binding 4, a second view of the weight buffer); `q8_x`: the one against
 /// 8-bit activations.
@@ -48,14 +57,15 @@ fn dot_q8_snippet(ty: GpuType) -> Option<&'static str> {
 /// The composed source for a weight type, variant and lane layout, reading
 /// x from storage (the last of `step.tokens` rows).
 pub fn source(ty: GpuType, variant: Variant, lane_rows: bool) -> String {
-    compose(variant, true, &[ty.snippet(), super::activations(ty), dot_snippet(ty, lane_rows), SOURCE])
+    let dot = dot_snippet(ty, lane_rows);
+    compose(variant, true, &[ty.snippet(), super::activations(ty), dot, rows4_snippet(ty), SOURCE])
 }
 
 /// The composed source reading x from a uniform binding of one row of
 /// `cols` values (a multiple of 4).
 pub fn source_uniform_x(ty: GpuType, variant: Variant, lane_rows: bool, cols: usize) -> String {
     let size = format!("const X_VEC4S: u32 = {}u;", cols / 4);
-    compose(variant, true, &[ty.snippet(), &size, X_UNIFORM, dot_snippet(ty, lane_rows), SOURCE])
+    compose(variant, true, &[ty.snippet(), &size, X_UNIFORM, dot_snippet(ty, lane_rows), rows4_snippet(ty), SOURCE])
 }
 
 /// The composed source reading 8-bit activations (`quantize_x.wgsl`'s
@@ -68,11 +78,11 @@ pub fn source_q8_x(ty: GpuType, variant: Variant, uniform_cols: Option<usize>) -
         Some(cols) => {
             let size = format!("const XQ_VEC4S: u32 = {}u;", quantize_x::row_bytes(cols) / 16);
             let binding = include_str!("../../../shaders/x_q8_uniform.wgsl");
-            compose(variant, true, &[ty.snippet(), &size, binding, access, dot, SOURCE])
+            compose(variant, true, &[ty.snippet(), &size, binding, access, dot, rows4_snippet(ty), SOURCE])
         }
         None => {
             let binding = include_str!("../../../shaders/x_q8_storage.wgsl");
-            compose(variant, true, &[ty.snippet(), binding, access, dot, SOURCE])
+            compose(variant, true, &[ty.snippet(), binding, access, dot, rows4_snippet(ty), SOURCE])
         }
     })
 }
@@ -328,15 +338,10 @@ impl MatVec {
             ("OUT_BASE", base as f64),
         ];
         let parts = bind_chunks(gpu, m, "matvec", &src, &extra, |c| {
-            let mut b = vec![
-                step.as_entire_binding(),
-                c.buffer.as_entire_binding(),
-                x_binding.clone(),
-                out.as_entire_binding(),
-            ];
+            let mut b = vec![step.as_entire_binding(), c.storage.binding(), x_binding.clone(), out.as_entire_binding()];
             if reads_vec4_view(m.ty, layout.lane_rows, layout.q8_x) {
                 // The dot product's vec4 view of the same (read-only) weights.
-                b.push(c.buffer.as_entire_binding());
+                b.extend(c.storage.vec4_view());
             }
             b
         })?;

@@ -200,6 +200,13 @@ pub(crate) fn bind_chunks<'a>(
     extra: &[(&str, f64)],
     bindings: impl Fn(&'a crate::gpu::weights::Chunk) -> Vec<wgpu::BindingResource<'a>>,
 ) -> Result<Vec<(wgpu::ComputePipeline, wgpu::BindGroup, u32)>> {
+    let textured;
+    let source = if m.in_textures() {
+        textured = crate::gpu::storage::texture_source(source)?;
+        textured.as_str()
+    } else {
+        source
+    };
     let mut parts = Vec::with_capacity(m.chunks.len());
     for c in &m.chunks {
         let mut constants = vec![
@@ -270,8 +277,17 @@ pub fn all_sources(variant: Variant) -> Vec<(String, String)> {
     v.push(("argmax logits".into(), argmax::source(variant, false)));
     v.push(("argmax pairs".into(), argmax::source(variant, true)));
     v.push(("quantize_x".into(), quantize_x::source(variant)));
-    v.push(("stream_read".into(), stream_read::source(variant)));
+    v.push(("stream_read".into(), stream_read::source(variant, false)));
+    v.push(("stream_read texture".into(), stream_read::source(variant, true)));
     v.push(("fma_peak".into(), fma_peak::source(variant)));
+    // The block types' weight kernels again, reading a texture.
+    let storage = crate::gpu::storage::STORAGE_SNIPPET;
+    let textured: Vec<(String, String)> = v
+        .iter()
+        .filter(|(_, s)| s.contains(storage))
+        .filter_map(|(n, s)| Some((format!("{n} textures"), crate::gpu::storage::texture_source(s).ok()?)))
+        .collect();
+    v.extend(textured);
     v
 }
 

@@ -1,11 +1,14 @@
 //! Streaming read (`shaders/stream_read.wgsl`): the adapter's memory roofline.
 //! Each workgroup sums one contiguous chunk of a buffer, its lanes reading
-//! either interleaved vec4s or each a run of its own ([`Pattern`]); `hearth
-//! bench --roofline` times both and takes the faster as the read bandwidth
-//! every memory-bound kernel is compared with.
+//! either interleaved vec4s or each a run of its own, or interleaved texels
+//! of a copy of the buffer in a texture ([`Pattern`]: CPU adapters keep
+//! weights in textures, `gpu::storage`); `hearth bench --roofline` times all
+//! three and takes the fastest as the read bandwidth every memory-bound
+//! kernel is compared with.
 
 use super::{bind, compose, grid, pipeline, reduce_workgroup, Variant};
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::gpu::storage::TEXTURE_WIDTH;
 use crate::gpu::Gpu;
 
 /// WGSL body.
@@ -15,9 +18,17 @@ pub const SOURCE: &str = include_str!("../../../shaders/stream_read.wgsl");
 /// overhead vanishes, small enough for thousands of workgroups on 100 MB).
 pub const CHUNK_VEC4: u32 = 4096;
 
-/// The composed source for a variant.
-pub fn source(variant: Variant) -> String {
-    compose(variant, true, &[SOURCE])
+/// `src` as a storage buffer (the define step of `stream_read.wgsl`).
+const SRC_BUFFER: &str = "@group(0) @binding(0) var<storage, read> src: array<vec4<f32>>;
+fn load_src(i: u32) -> vec4<f32> { return src[i]; }";
+
+/// `src` as a texture of `TEXTURE_WIDTH` texels per row.
+const SRC_TEXTURE: &str = "@group(0) @binding(0) var src: texture_2d<u32>;
+fn load_src(i: u32) -> vec4<f32> { return bitcast<vec4<f32>>(textureLoad(src, vec2<u32>(i % 4096u, i / 4096u), 0)); }";
+
+/// The composed source for a variant, reading a buffer or a texture.
+pub fn source(variant: Variant, texture: bool) -> String {
+    compose(variant, true, &[if texture { SRC_TEXTURE } else { SRC_BUFFER }, SOURCE])
 }
 
 /// Workgroups for a buffer of `vec4s` vec4s.
@@ -38,6 +49,9 @@ pub enum Pattern {
     Interleaved,
     /// Lane i reads its own contiguous run (as a lane-rows matvec reads a row).
     LaneRuns,
+    /// Interleaved, from a texture copy of the buffer (as CPU adapters'
+    /// weights are read).
+    Texture,
 }
 
 /// The bound kernel.
@@ -46,6 +60,8 @@ pub struct StreamRead {
     pipeline: wgpu::ComputePipeline,
     bind_group: wgpu::BindGroup,
     workgroups: u32,
+    /// The texture copy read by `Pattern::Texture`.
+    _texture: Option<wgpu::Texture>,
 }
 
 impl StreamRead {
@@ -59,9 +75,15 @@ impl StreamRead {
             ("TOTAL", f64::from(vec4s)),
             ("LANE_RUNS", if pattern == Pattern::LaneRuns { 1.0 } else { 0.0 }),
         ];
-        let pipeline = pipeline(gpu, "stream_read", &source(v), &constants)?;
-        let bind_group = bind(gpu, &pipeline, "stream_read", &[src.as_entire_binding(), out.as_entire_binding()]);
-        Ok(StreamRead { pipeline, bind_group, workgroups: workgroups(vec4s) })
+        let texture = if pattern == Pattern::Texture { Some(texture_copy(gpu, src, vec4s)?) } else { None };
+        let pipeline = pipeline(gpu, "stream_read", &source(v, texture.is_some()), &constants)?;
+        let view = texture.as_ref().map(|t| t.create_view(&wgpu::TextureViewDescriptor::default()));
+        let read = match &view {
+            Some(v) => wgpu::BindingResource::TextureView(v),
+            None => src.as_entire_binding(),
+        };
+        let bind_group = bind(gpu, &pipeline, "stream_read", &[read, out.as_entire_binding()]);
+        Ok(StreamRead { pipeline, bind_group, workgroups: workgroups(vec4s), _texture: texture })
     }
 
     /// Record one full read of the buffer.
@@ -71,4 +93,46 @@ impl StreamRead {
         pass.set_bind_group(0, &self.bind_group, &[]);
         pass.dispatch_workgroups(x, y, 1);
     }
+}
+
+/// The first `vec4s` vec4s of `src` in a texture of `TEXTURE_WIDTH` texels
+/// per row (the last row partly filled).
+fn texture_copy(gpu: &Gpu, src: &wgpu::Buffer, vec4s: u32) -> Result<wgpu::Texture> {
+    let (full, rest) = (vec4s / TEXTURE_WIDTH, vec4s % TEXTURE_WIDTH);
+    let rows = full + u32::from(rest > 0);
+    if rows > gpu.device.limits().max_texture_dimension_2d {
+        return Err(Error::Gpu { reason: format!("stream_read: {vec4s} vec4s exceed the largest texture") });
+    }
+    let texture = gpu.device.create_texture(&wgpu::TextureDescriptor {
+        label: Some("stream_read"),
+        size: wgpu::Extent3d { width: TEXTURE_WIDTH, height: rows.max(1), depth_or_array_layers: 1 },
+        mip_level_count: 1,
+        sample_count: 1,
+        dimension: wgpu::TextureDimension::D2,
+        format: wgpu::TextureFormat::Rgba32Uint,
+        usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
+        view_formats: &[],
+    });
+    let mut enc = gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("stream_read") });
+    let row_bytes = TEXTURE_WIDTH * 16;
+    // Whole rows, then the partial last one.
+    for (y, width, height) in [(0, TEXTURE_WIDTH, full), (full, rest, 1)] {
+        if width == 0 || height == 0 {
+            continue;
+        }
+        let layout = wgpu::TexelCopyBufferLayout {
+            offset: u64::from(y) * u64::from(row_bytes),
+            bytes_per_row: Some(row_bytes),
+            rows_per_image: Some(height),
+        };
+        let mut dst = texture.as_image_copy();
+        dst.origin.y = y;
+        enc.copy_buffer_to_texture(
+            wgpu::TexelCopyBufferInfo { buffer: src, layout },
+            dst,
+            wgpu::Extent3d { width, height, depth_or_array_layers: 1 },
+        );
+    }
+    gpu.submit("stream_read texture", enc.finish())?;
+    Ok(texture)
 }

@@ -1,0 +1,173 @@
+//! Where a weight matrix's row chunks live: storage buffers, or, for the
+//! block types (Q4_0, Q8_0, Q4_K, Q6_K) on CPU adapters, Rgba32Uint textures
+//! of 4096 texels per texture row (`shaders/weights_texture.wgsl`).
+//!
+//! lavapipe loads from a storage buffer one lane and one component at a
+//! time, each behind a bounds-check branch, but fetches texels with vector
+//! code: a 128 MiB stream read 1.4× as fast from a texture as from a buffer
+//! on Mesa 22.3 and 1.6× on Mesa 26 (BENCHMARKS.md, session 11). Kernels
+//! reach weights only through `w_word` / `w_vec4`, so a texture matrix
+//! swaps one snippet of their source ([`texture_source`]).
+
+use super::weights::GpuType;
+use super::Gpu;
+use crate::error::{Error, Result};
+
+/// Texels per texture row (`shaders/weights_texture.wgsl` divides by it).
+pub const TEXTURE_WIDTH: u32 = 4096;
+
+/// Bytes per texture row: 4096 texels of four words.
+const TEXTURE_ROW_BYTES: u64 = TEXTURE_WIDTH as u64 * 16;
+
+/// The weight binding of every block-type kernel when its matrix is in a
+/// storage buffer.
+pub const STORAGE_SNIPPET: &str = include_str!("../../../shaders/weights_storage.wgsl");
+
+/// The same accessors over a texture.
+const TEXTURE_SNIPPET: &str = include_str!("../../../shaders/weights_texture.wgsl");
+
+/// Whether `gpu` keeps `ty`'s weights in textures (`Gpu::weight_textures`;
+/// F32 and F16 rows always stay in buffers).
+pub fn in_textures(gpu: &Gpu, ty: GpuType) -> bool {
+    gpu.weight_textures && !matches!(ty, GpuType::F32 | GpuType::F16)
+}
+
+/// Most bytes one chunk of `ty` may hold on `gpu`: a storage binding, and in
+/// a texture also no more texture rows than the adapter's largest 2-D
+/// texture has.
+pub fn chunk_limit(gpu: &Gpu, ty: GpuType) -> u64 {
+    if in_textures(gpu, ty) {
+        let rows = u64::from(gpu.device.limits().max_texture_dimension_2d);
+        gpu.max_binding.min(TEXTURE_ROW_BYTES * rows)
+    } else {
+        gpu.max_binding
+    }
+}
+
+/// Device bytes of a chunk holding `bytes` of rows: a texture is whole
+/// texture rows (the last one zero-padded); a buffer at least one word.
+pub fn chunk_bytes(bytes: u64, texture: bool) -> u64 {
+    if texture {
+        bytes.div_ceil(TEXTURE_ROW_BYTES).max(1) * TEXTURE_ROW_BYTES
+    } else {
+        bytes.max(4)
+    }
+}
+
+/// A block-type kernel's composed `source` reading its weights from a
+/// texture instead of a storage buffer.
+pub fn texture_source(source: &str) -> Result<String> {
+    if !source.contains(STORAGE_SNIPPET) {
+        return Err(Error::Gpu { reason: "kernel does not read weights through the storage accessors".into() });
+    }
+    Ok(source.replacen(STORAGE_SNIPPET, TEXTURE_SNIPPET, 1))
+}
+
+/// One chunk's weights on the device.
+#[derive(Debug)]
+pub enum Storage {
+    /// A storage buffer (bound twice where a kernel also reads vec4s).
+    Buffer(wgpu::Buffer),
+    /// An Rgba32Uint texture, `TEXTURE_WIDTH` texels wide.
+    Texture {
+        /// The texture.
+        texture: wgpu::Texture,
+        /// Its one view, bound at binding 1.
+        view: wgpu::TextureView,
+    },
+}
+
+impl Storage {
+    /// Device bytes held.
+    pub fn bytes(&self) -> u64 {
+        match self {
+            Storage::Buffer(b) => b.size(),
+            Storage::Texture { texture, .. } => u64::from(texture.height()) * TEXTURE_ROW_BYTES,
+        }
+    }
+
+    /// Whether the weights are in a texture.
+    pub fn is_texture(&self) -> bool {
+        matches!(self, Storage::Texture { .. })
+    }
+
+    /// The weights' binding (binding 1 of every weight kernel).
+    pub fn binding(&self) -> wgpu::BindingResource<'_> {
+        match self {
+            Storage::Buffer(b) => b.as_entire_binding(),
+            Storage::Texture { view, .. } => wgpu::BindingResource::TextureView(view),
+        }
+    }
+
+    /// The second, vec4 view of a buffer (binding 4); a texture has none
+    /// (texels are vec4s already).
+    pub fn vec4_view(&self) -> Option<wgpu::BindingResource<'_>> {
+        match self {
+            Storage::Buffer(b) => Some(b.as_entire_binding()),
+            Storage::Texture { .. } => None,
+        }
+    }
+
+    /// Copy a filled, unmapped staging buffer of whole texture rows into a
+    /// new texture and wait for the copy, so the staging memory is freed
+    /// before the next chunk is made.
+    pub(crate) fn texture_from(gpu: &Gpu, name: &str, staging: wgpu::Buffer) -> Result<Self> {
+        let height = u32::try_from(staging.size() / TEXTURE_ROW_BYTES)
+            .map_err(|_| Error::Gpu { reason: format!("{name}: chunk too large for a texture") })?;
+        let size = wgpu::Extent3d { width: TEXTURE_WIDTH, height, depth_or_array_layers: 1 };
+        let texture = gpu.scoped(name, staging.size(), || {
+            gpu.device.create_texture(&wgpu::TextureDescriptor {
+                label: Some(name),
+                size,
+                mip_level_count: 1,
+                sample_count: 1,
+                dimension: wgpu::TextureDimension::D2,
+                format: wgpu::TextureFormat::Rgba32Uint,
+                usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
+                view_formats: &[],
+            })
+        })?;
+        let mut enc = gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(name) });
+        enc.copy_buffer_to_texture(
+            wgpu::TexelCopyBufferInfo {
+                buffer: &staging,
+                layout: wgpu::TexelCopyBufferLayout {
+                    offset: 0,
+                    bytes_per_row: Some(TEXTURE_ROW_BYTES as u32),
+                    rows_per_image: Some(height),
+                },
+            },
+            texture.as_image_copy(),
+            size,
+        );
+        gpu.submit(name, enc.finish())?;
+        drop(staging);
+        gpu.device
+            .poll(wgpu::PollType::wait_indefinitely())
+            .map_err(|e| Error::Gpu { reason: format!("uploading {name}: {e}") })?;
+        let view = texture.create_view(&wgpu::TextureViewDescriptor::default());
+        Ok(Storage::Texture { texture, view })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn textures_are_whole_texture_rows() {
+        assert_eq!(chunk_bytes(1, true), 65536);
+        assert_eq!(chunk_bytes(65536, true), 65536);
+        assert_eq!(chunk_bytes(65537, true), 131072);
+        assert_eq!(chunk_bytes(0, false), 4);
+        assert_eq!(chunk_bytes(100, false), 100);
+    }
+
+    #[test]
+    fn the_texture_snippet_replaces_the_storage_one() {
+        let src = format!("a\n{STORAGE_SNIPPET}\nb");
+        let t = texture_source(&src).unwrap();
+        assert!(t.contains("texture_2d<u32>") && !t.contains("var<storage"));
+        assert!(texture_source("no weights").is_err());
+    }
+}
