@@ -63,6 +63,21 @@ pub fn texture_source(source: &str) -> Result<String> {
     Ok(source.replacen(STORAGE_SNIPPET, TEXTURE_SNIPPET, 1))
 }
 
+/// An Rgba32Uint texture of `rows` rows of `TEXTURE_WIDTH` texels (four
+/// words each) that kernels read and copies fill.
+pub fn word_texture(gpu: &Gpu, label: &str, rows: u32) -> wgpu::Texture {
+    gpu.device.create_texture(&wgpu::TextureDescriptor {
+        label: Some(label),
+        size: wgpu::Extent3d { width: TEXTURE_WIDTH, height: rows, depth_or_array_layers: 1 },
+        mip_level_count: 1,
+        sample_count: 1,
+        dimension: wgpu::TextureDimension::D2,
+        format: wgpu::TextureFormat::Rgba32Uint,
+        usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
+        view_formats: &[],
+    })
+}
+
 /// One chunk's weights on the device.
 #[derive(Debug)]
 pub enum Storage {
@@ -115,18 +130,7 @@ impl Storage {
         let height = u32::try_from(staging.size() / TEXTURE_ROW_BYTES)
             .map_err(|_| Error::Gpu { reason: format!("{name}: chunk too large for a texture") })?;
         let size = wgpu::Extent3d { width: TEXTURE_WIDTH, height, depth_or_array_layers: 1 };
-        let texture = gpu.scoped(name, staging.size(), || {
-            gpu.device.create_texture(&wgpu::TextureDescriptor {
-                label: Some(name),
-                size,
-                mip_level_count: 1,
-                sample_count: 1,
-                dimension: wgpu::TextureDimension::D2,
-                format: wgpu::TextureFormat::Rgba32Uint,
-                usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
-                view_formats: &[],
-            })
-        })?;
+        let texture = gpu.scoped(name, staging.size(), || word_texture(gpu, name, height))?;
         let mut enc = gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(name) });
         enc.copy_buffer_to_texture(
             wgpu::TexelCopyBufferInfo {

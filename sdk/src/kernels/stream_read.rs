@@ -8,7 +8,7 @@
 
 use super::{bind, compose, grid, pipeline, reduce_workgroup, Variant};
 use crate::error::{Error, Result};
-use crate::gpu::storage::TEXTURE_WIDTH;
+use crate::gpu::storage::{word_texture, TEXTURE_WIDTH};
 use crate::gpu::Gpu;
 
 /// WGSL body.
@@ -103,16 +103,7 @@ fn texture_copy(gpu: &Gpu, src: &wgpu::Buffer, vec4s: u32) -> Result<wgpu::Textu
     if rows > gpu.device.limits().max_texture_dimension_2d {
         return Err(Error::Gpu { reason: format!("stream_read: {vec4s} vec4s exceed the largest texture") });
     }
-    let texture = gpu.device.create_texture(&wgpu::TextureDescriptor {
-        label: Some("stream_read"),
-        size: wgpu::Extent3d { width: TEXTURE_WIDTH, height: rows.max(1), depth_or_array_layers: 1 },
-        mip_level_count: 1,
-        sample_count: 1,
-        dimension: wgpu::TextureDimension::D2,
-        format: wgpu::TextureFormat::Rgba32Uint,
-        usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
-        view_formats: &[],
-    });
+    let texture = word_texture(gpu, "stream_read", rows.max(1));
     let mut enc = gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("stream_read") });
     let row_bytes = TEXTURE_WIDTH * 16;
     // Whole rows, then the partial last one.
