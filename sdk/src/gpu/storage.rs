@@ -13,11 +13,18 @@ use super::weights::GpuType;
 use super::Gpu;
 use crate::error::{Error, Result};
 
-/// Texels per texture row (`shaders/weights_texture.wgsl` divides by it).
+/// Texels per row of a weight texture, at most: a chunk of fewer is one row
+/// as wide as it needs (a multiple of 16 texels, the 256-byte row pitch of
+/// buffer-to-texture copies), so tiny matrices are not padded to 64 KiB.
+/// `shaders/weights_texture.wgsl` gets the width as `TEXTURE_WIDTH`.
 pub const TEXTURE_WIDTH: u32 = 4096;
 
-/// Bytes per texture row: 4096 texels of four words.
-const TEXTURE_ROW_BYTES: u64 = TEXTURE_WIDTH as u64 * 16;
+/// Width and rows of the texture holding `bytes` of words.
+pub fn texture_shape(bytes: u64) -> (u32, u32) {
+    let texels = bytes.div_ceil(16).max(1);
+    let width = texels.next_multiple_of(16).min(u64::from(TEXTURE_WIDTH));
+    (width as u32, u32::try_from(texels.div_ceil(width)).unwrap_or(u32::MAX))
+}
 
 /// The weight binding of every block-type kernel when its matrix is in a
 /// storage buffer.
@@ -38,17 +45,19 @@ pub fn in_textures(gpu: &Gpu, ty: GpuType) -> bool {
 pub fn chunk_limit(gpu: &Gpu, ty: GpuType) -> u64 {
     if in_textures(gpu, ty) {
         let rows = u64::from(gpu.device.limits().max_texture_dimension_2d);
-        gpu.max_binding.min(TEXTURE_ROW_BYTES * rows)
+        gpu.max_binding.min(u64::from(TEXTURE_WIDTH) * 16 * rows)
     } else {
         gpu.max_binding
     }
 }
 
 /// Device bytes of a chunk holding `bytes` of rows: a texture is whole
-/// texture rows (the last one zero-padded); a buffer at least one word.
+/// texture rows of [`texture_shape`] (the last one zero-padded); a buffer at
+/// least one word.
 pub fn chunk_bytes(bytes: u64, texture: bool) -> u64 {
     if texture {
-        bytes.div_ceil(TEXTURE_ROW_BYTES).max(1) * TEXTURE_ROW_BYTES
+        let (width, rows) = texture_shape(bytes);
+        u64::from(width) * u64::from(rows) * 16
     } else {
         bytes.max(4)
     }
@@ -63,12 +72,12 @@ pub fn texture_source(source: &str) -> Result<String> {
     Ok(source.replacen(STORAGE_SNIPPET, TEXTURE_SNIPPET, 1))
 }
 
-/// An Rgba32Uint texture of `rows` rows of `TEXTURE_WIDTH` texels (four
-/// words each) that kernels read and copies fill.
-pub fn word_texture(gpu: &Gpu, label: &str, rows: u32) -> wgpu::Texture {
+/// An Rgba32Uint texture of `rows` rows of `width` texels (four words each)
+/// that kernels read and copies fill.
+pub fn word_texture(gpu: &Gpu, label: &str, width: u32, rows: u32) -> wgpu::Texture {
     gpu.device.create_texture(&wgpu::TextureDescriptor {
         label: Some(label),
-        size: wgpu::Extent3d { width: TEXTURE_WIDTH, height: rows, depth_or_array_layers: 1 },
+        size: wgpu::Extent3d { width, height: rows, depth_or_array_layers: 1 },
         mip_level_count: 1,
         sample_count: 1,
         dimension: wgpu::TextureDimension::D2,
@@ -83,7 +92,7 @@ pub fn word_texture(gpu: &Gpu, label: &str, rows: u32) -> wgpu::Texture {
 pub enum Storage {
     /// A storage buffer (bound twice where a kernel also reads vec4s).
     Buffer(wgpu::Buffer),
-    /// An Rgba32Uint texture, `TEXTURE_WIDTH` texels wide.
+    /// An Rgba32Uint texture of [`texture_shape`].
     Texture {
         /// The texture.
         texture: wgpu::Texture,
@@ -97,7 +106,15 @@ impl Storage {
     pub fn bytes(&self) -> u64 {
         match self {
             Storage::Buffer(b) => b.size(),
-            Storage::Texture { texture, .. } => u64::from(texture.height()) * TEXTURE_ROW_BYTES,
+            Storage::Texture { texture, .. } => u64::from(texture.width()) * u64::from(texture.height()) * 16,
+        }
+    }
+
+    /// Texels per row of a texture (`TEXTURE_WIDTH` in weights_texture.wgsl).
+    pub fn texture_width(&self) -> Option<u32> {
+        match self {
+            Storage::Buffer(_) => None,
+            Storage::Texture { texture, .. } => Some(texture.width()),
         }
     }
 
@@ -123,21 +140,23 @@ impl Storage {
         }
     }
 
-    /// Copy a filled, unmapped staging buffer of whole texture rows into a
+    /// Copy a filled, unmapped staging buffer of [`chunk_bytes`] into a
     /// new texture and wait for the copy, so the staging memory is freed
     /// before the next chunk is made.
     pub(crate) fn texture_from(gpu: &Gpu, name: &str, staging: wgpu::Buffer) -> Result<Self> {
-        let height = u32::try_from(staging.size() / TEXTURE_ROW_BYTES)
-            .map_err(|_| Error::Gpu { reason: format!("{name}: chunk too large for a texture") })?;
-        let size = wgpu::Extent3d { width: TEXTURE_WIDTH, height, depth_or_array_layers: 1 };
-        let texture = gpu.scoped(name, staging.size(), || word_texture(gpu, name, height))?;
+        let (width, height) = texture_shape(staging.size());
+        if u64::from(width) * u64::from(height) * 16 != staging.size() {
+            return Err(Error::Gpu { reason: format!("{name}: staging is not whole texture rows") });
+        }
+        let size = wgpu::Extent3d { width, height, depth_or_array_layers: 1 };
+        let texture = gpu.scoped(name, staging.size(), || word_texture(gpu, name, width, height))?;
         let mut enc = gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(name) });
         enc.copy_buffer_to_texture(
             wgpu::TexelCopyBufferInfo {
                 buffer: &staging,
                 layout: wgpu::TexelCopyBufferLayout {
                     offset: 0,
-                    bytes_per_row: Some(TEXTURE_ROW_BYTES as u32),
+                    bytes_per_row: Some(width * 16),
                     rows_per_image: Some(height),
                 },
             },
@@ -160,8 +179,13 @@ mod tests {
 
     #[test]
     fn textures_are_whole_texture_rows() {
-        assert_eq!(chunk_bytes(1, true), 65536);
+        // Under a full row: one row of a multiple of 16 texels.
+        assert_eq!(texture_shape(1), (16, 1));
+        assert_eq!(chunk_bytes(1, true), 256);
+        assert_eq!(texture_shape(257 * 16), (272, 1));
+        // Then rows of 4096 texels, the last one padded.
         assert_eq!(chunk_bytes(65536, true), 65536);
+        assert_eq!(texture_shape(65537), (4096, 2));
         assert_eq!(chunk_bytes(65537, true), 131072);
         assert_eq!(chunk_bytes(0, false), 4);
         assert_eq!(chunk_bytes(100, false), 100);

@@ -92,8 +92,12 @@ mod tests {
         assert_eq!(chunking(16, 4096, 24, 2), (16, 32));
         // 70 rows: chunks of 32, 32 and 6 (padded to 16).
         assert_eq!(uploaded_bytes((16, 4096, false), (70, 24), 2), (32 + 32 + 16) * 96);
-        // In textures, each chunk is whole 64 KiB texture rows.
-        assert_eq!(uploaded_bytes((16, 4096, true), (70, 24), 2), 3 * 65536);
+        // In textures, each chunk is whole texture rows of 16·k texels
+        // (`gpu::storage::texture_shape`): here 192, 192 and 96, no padding.
+        assert_eq!(uploaded_bytes((16, 4096, true), (70, 24), 2), (32 + 32 + 16) * 96);
+        // Rows of 20 words (5 texels), tiles of 1: 70 rows in one chunk of
+        // 350 texels, one row of 352.
+        assert_eq!(uploaded_bytes((1, u64::MAX, true), (70, 20), 1), 352 * 16);
         // Rows that are not whole vec4s, or a tile over the binding: row after row.
         assert_eq!(chunking(16, 4096, 23, 1).0, 1);
         assert_eq!(chunking(16, 1024, 24, 1), (1, 10));

@@ -216,6 +216,9 @@ pub(crate) fn bind_chunks<'a>(
             ("ROW_OFFSET", c.row_offset as f64),
             ("TILE_ROWS", m.tile_rows as f64),
         ];
+        if let Some(width) = c.storage.texture_width() {
+            constants.push(("TEXTURE_WIDTH", f64::from(width)));
+        }
         constants.extend_from_slice(extra);
         let p = pipeline(gpu, label, source, &constants)?;
         let bg = bind(gpu, &p, label, &bindings(c));

@@ -103,7 +103,7 @@ fn texture_copy(gpu: &Gpu, src: &wgpu::Buffer, vec4s: u32) -> Result<wgpu::Textu
     if rows > gpu.device.limits().max_texture_dimension_2d {
         return Err(Error::Gpu { reason: format!("stream_read: {vec4s} vec4s exceed the largest texture") });
     }
-    let texture = word_texture(gpu, "stream_read", rows.max(1));
+    let texture = word_texture(gpu, "stream_read", TEXTURE_WIDTH, rows.max(1));
     let mut enc = gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("stream_read") });
     let row_bytes = TEXTURE_WIDTH * 16;
     // Whole rows, then the partial last one.
