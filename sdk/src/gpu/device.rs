@@ -109,10 +109,10 @@ pub struct DeviceOptions {
     /// whose lanes share a row and want its blocks adjacent.
     pub weight_tiles: Option<bool>,
     /// Keep the block types' weights in textures instead of storage buffers
-    /// (`gpu::storage`): lavapipe fetches texels with vector code but loads
-    /// a buffer lane by lane. None: `HEARTH_WEIGHT_TEXTURES` (`0` or `1`) if
-    /// set, else on for CPU adapters (measured faster there) and off for
-    /// GPUs (not measured).
+    /// (`gpu::storage`): lavapipe 22.x fetches texels with vector code but
+    /// loads a buffer lane by lane. None: `HEARTH_WEIGHT_TEXTURES` (`0` or
+    /// `1`) if set, else `gpu::storage::textures_by_default` (on for
+    /// llvmpipe up to Mesa 22, where measured faster; off elsewhere).
     pub weight_textures: Option<bool>,
 }
 
@@ -213,7 +213,10 @@ impl Gpu {
             |opt: Option<bool>, var: &str| opt.or_else(|| std::env::var(var).ok().map(|v| v == "1")).unwrap_or(cpu);
         let int8_activations = flag(opts.int8_activations, "HEARTH_INT8_ACTIVATIONS");
         let weight_tiles = flag(opts.weight_tiles, "HEARTH_WEIGHT_TILES");
-        let weight_textures = flag(opts.weight_textures, "HEARTH_WEIGHT_TEXTURES");
+        let weight_textures = opts
+            .weight_textures
+            .or_else(|| std::env::var("HEARTH_WEIGHT_TEXTURES").ok().map(|v| v == "1"))
+            .unwrap_or_else(|| super::storage::textures_by_default(cpu, &summary.driver));
         Ok(Gpu {
             device,
             queue,

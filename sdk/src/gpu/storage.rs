@@ -1,6 +1,7 @@
 //! Where a weight matrix's row chunks live: storage buffers, or, for the
-//! block types (Q4_0, Q8_0, Q4_K, Q6_K) on CPU adapters, Rgba32Uint textures
-//! of 4096 texels per texture row (`shaders/weights_texture.wgsl`).
+//! block types (Q4_0, Q8_0, Q4_K, Q6_K) on llvmpipe up to Mesa 22
+//! ([`textures_by_default`]), Rgba32Uint textures of up to 4096 texels per
+//! texture row (`shaders/weights_texture.wgsl`).
 //!
 //! lavapipe loads from a storage buffer one lane and one component at a
 //! time, each behind a bounds-check branch, but fetches texels with vector
@@ -32,6 +33,23 @@ pub const STORAGE_SNIPPET: &str = include_str!("../../../shaders/weights_storage
 
 /// The same accessors over a texture.
 const TEXTURE_SNIPPET: &str = include_str!("../../../shaders/weights_texture.wgsl");
+
+/// Whether an adapter keeps weights in textures unless told: CPU adapters
+/// whose driver is Mesa's llvmpipe up to 22.x. Measured there, decode took
+/// 3-15 % less CPU time per token and Q8_0 prefill 15-23 % more tokens/s;
+/// on Mesa 26's llvmpipe, whose buffer loads are faster, the same setting
+/// made decode 1.3-1.5x slower (BENCHMARKS.md, session 11). Other drivers
+/// (GPUs, later or unparsed Mesa versions, SwiftShader, WARP) keep buffers
+/// until measured.
+pub fn textures_by_default(cpu_adapter: bool, driver: &str) -> bool {
+    let mesa_major = driver
+        .split_whitespace()
+        .skip_while(|w| *w != "Mesa")
+        .nth(1)
+        .and_then(|v| v.split('.').next())
+        .and_then(|m| m.parse::<u32>().ok());
+    cpu_adapter && driver.contains("llvmpipe") && mesa_major.is_some_and(|m| m <= 22)
+}
 
 /// Whether `gpu` keeps `ty`'s weights in textures (`Gpu::weight_textures`;
 /// F32 and F16 rows always stay in buffers).
@@ -189,6 +207,16 @@ mod tests {
         assert_eq!(chunk_bytes(65537, true), 131072);
         assert_eq!(chunk_bytes(0, false), 4);
         assert_eq!(chunk_bytes(100, false), 100);
+    }
+
+    #[test]
+    fn textures_are_the_default_on_the_llvmpipe_measured_faster() {
+        assert!(textures_by_default(true, "llvmpipe Mesa 22.3.6 (LLVM 15.0.6)"));
+        assert!(!textures_by_default(true, "llvmpipe Mesa 26.1.6-1~bpo13+1 (LLVM 19.1.7)"));
+        assert!(!textures_by_default(false, "llvmpipe Mesa 22.3.6 (LLVM 15.0.6)"));
+        assert!(!textures_by_default(true, "SwiftShader driver"));
+        assert!(!textures_by_default(true, "llvmpipe"));
+        assert!(!textures_by_default(false, "NVIDIA 580.95.05"));
     }
 
     #[test]
