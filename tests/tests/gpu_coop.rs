@@ -4,6 +4,7 @@
 //! into a strided output; then whole tiny models against the CPU forward pass.
 //! Skipped (with a note) where the adapter offers no f16 × f16 + f32 tiles:
 //! Mesa's lavapipe has them from Mesa 26 (8 × 8), NVIDIA GPUs 16 × 16.
+//! Weights are tried in buffers and in textures (`gpu::storage`).
 //! `.ci/coopmat.sh` runs this binary on Mesa 26's lavapipe with
 //! `HEARTH_REQUIRE_COOP=1`, which turns the skip into a failure.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -17,7 +18,13 @@ use hearth_tests::{f32_bytes, fixtures, json_ids, matmul_reference, random_f32, 
 use std::sync::Arc;
 
 fn coop_gpu() -> Option<Gpu> {
-    let gpu = test_gpu_with(&DeviceOptions { cooperative_matrix: true, ..Default::default() })?;
+    coop_gpu_with(None)
+}
+
+/// `textures`: where the block types' weights live (None: the adapter's default).
+fn coop_gpu_with(textures: Option<bool>) -> Option<Gpu> {
+    let opts = DeviceOptions { cooperative_matrix: true, weight_textures: textures, ..Default::default() };
+    let gpu = test_gpu_with(&opts)?;
     if gpu.coop_tile.is_none() {
         let why = format!("{} offers no f16 cooperative-matrix tiles with f32 accumulators", gpu.summary.name);
         // CI runs this binary once more on a lavapipe that has them (.ci/coopmat.sh).
@@ -30,7 +37,14 @@ fn coop_gpu() -> Option<Gpu> {
 
 #[test]
 fn coop_matmul_matches_cpu_for_every_type() {
-    let Some(gpu) = coop_gpu() else { return };
+    // Weights in buffers and in textures (`gpu::storage`), whichever the adapter defaults to.
+    for textures in [Some(false), Some(true)] {
+        let Some(gpu) = coop_gpu_with(textures) else { return };
+        coop_matmul_matches_cpu(&gpu);
+    }
+}
+
+fn coop_matmul_matches_cpu(gpu: &Gpu) {
     eprintln!("{}: {}×{} tiles", gpu.summary.name, gpu.coop_tile.unwrap(), gpu.coop_tile.unwrap());
     for ty in GpuType::ALL.map(GpuType::ggml) {
         let shapes: &[(usize, usize)] = match ty.block_size() {
@@ -40,7 +54,7 @@ fn coop_matmul_matches_cpu_for_every_type() {
         };
         for (i, &(rows, cols)) in shapes.iter().enumerate() {
             let t = hearth::bench::kernels::random_tensor(ty, rows, cols, i as u64).unwrap();
-            let m = GpuMatrix::upload(&gpu, &t).unwrap();
+            let m = GpuMatrix::upload(gpu, &t).unwrap();
             for tokens in [1usize, 11, 40] {
                 let xs = random_f32(cols * tokens, 300 + i as u64);
                 let step = gpu.uniform("step", &Step { tokens: tokens as u32, ..Default::default() });
@@ -49,9 +63,9 @@ fn coop_matmul_matches_cpu_for_every_type() {
                 let (base, stride) = (3, rows + 5);
                 let sentinel = vec![7.5f32; stride * tokens];
                 let (bx, bo) = (gpu.buffer_init("x", &f32_bytes(&xs)), gpu.buffer_init("out", &f32_bytes(&sentinel)));
-                let mm = MatMul::at(&gpu, &m, [&step, &bx, &bo], (base, stride)).unwrap();
+                let mm = MatMul::at(gpu, &m, [&step, &bx, &bo], (base, stride)).unwrap();
                 assert!(matches!(mm, MatMul::Coop(_)));
-                submit(&gpu, |p| mm.dispatch(p, tokens as u32));
+                submit(gpu, |p| mm.dispatch(p, tokens as u32));
                 let got = gpu.read_f32(&bo, stride * tokens).unwrap();
                 let want = matmul_reference(&t, &xs, tokens);
                 // Split-f16 operands keep ~22 bits: 2e-5 of the largest output, as the f32 kernels.
