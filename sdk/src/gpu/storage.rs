@@ -37,8 +37,8 @@ const TEXTURE_SNIPPET: &str = include_str!("../../../shaders/weights_texture.wgs
 /// Whether an adapter keeps weights in textures unless told: CPU adapters
 /// whose driver is Mesa's llvmpipe up to 22.x. Measured there, decode took
 /// 3-15 % less CPU time per token and Q8_0 prefill 15-23 % more tokens/s;
-/// on Mesa 26's llvmpipe, whose buffer loads are faster, the same setting
-/// made decode 1.3-1.5x slower (BENCHMARKS.md, session 11). Other drivers
+/// on Mesa 25 and 26's llvmpipe, whose buffer loads are faster, the same
+/// setting made decode 1.3-1.5x slower (BENCHMARKS.md, session 11). Other drivers
 /// (GPUs, later or unparsed Mesa versions, SwiftShader, WARP) keep buffers
 /// until measured.
 pub fn textures_by_default(cpu_adapter: bool, driver: &str) -> bool {
