@@ -13,7 +13,7 @@ fn scale_pair(row_word: u32, p: u32) -> u32 {
 
 // The f16 scale of block u of the row starting at word row_word.
 fn block_scale(row_word: u32, u: u32) -> f32 {
-    let s = unpack2x16float(w_word(row_word_at(row_word, (N / 32u) * QUANT_WORDS + u / 2u)));
+    let s = unpack2x16float(scale_pair(row_word, u / 2u));
     return select(s.x, s.y, u % 2u == 1u);
 }
 

@@ -22,13 +22,19 @@ pub const CHUNK_VEC4: u32 = 4096;
 const SRC_BUFFER: &str = "@group(0) @binding(0) var<storage, read> src: array<vec4<f32>>;
 fn load_src(i: u32) -> vec4<f32> { return src[i]; }";
 
-/// `src` as a texture of `TEXTURE_WIDTH` texels per row.
-const SRC_TEXTURE: &str = "@group(0) @binding(0) var src: texture_2d<u32>;
-fn load_src(i: u32) -> vec4<f32> { return bitcast<vec4<f32>>(textureLoad(src, vec2<u32>(i % 4096u, i / 4096u), 0)); }";
+/// `src` as a texture of `TEXTURE_WIDTH` texels per row (as `texture_copy` makes it).
+fn src_texture() -> String {
+    format!(
+        "@group(0) @binding(0) var src: texture_2d<u32>;
+fn load_src(i: u32) -> vec4<f32> {{ return bitcast<vec4<f32>>(textureLoad(src, vec2<u32>(i % {w}u, i / {w}u), 0)); }}",
+        w = TEXTURE_WIDTH
+    )
+}
 
 /// The composed source for a variant, reading a buffer or a texture.
 pub fn source(variant: Variant, texture: bool) -> String {
-    compose(variant, true, &[if texture { SRC_TEXTURE } else { SRC_BUFFER }, SOURCE])
+    let src = if texture { src_texture() } else { SRC_BUFFER.to_owned() };
+    compose(variant, true, &[&src, SOURCE])
 }
 
 /// Workgroups for a buffer of `vec4s` vec4s.
