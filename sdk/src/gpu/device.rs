@@ -112,7 +112,7 @@ pub struct DeviceOptions {
     /// (`gpu::storage`): lavapipe 22.x fetches texels with vector code but
     /// loads a buffer lane by lane. None: `HEARTH_WEIGHT_TEXTURES` (`0` or
     /// `1`) if set, else `gpu::storage::textures_by_default` (on for
-    /// llvmpipe up to Mesa 22, where measured faster; off elsewhere).
+    /// llvmpipe up to Mesa 24, where measured faster; off elsewhere).
     pub weight_textures: Option<bool>,
 }
 

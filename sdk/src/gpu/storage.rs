@@ -1,5 +1,5 @@
 //! Where a weight matrix's row chunks live: storage buffers, or, for the
-//! block types (Q4_0, Q8_0, Q4_K, Q6_K) on llvmpipe up to Mesa 22
+//! block types (Q4_0, Q8_0, Q4_K, Q6_K) on llvmpipe up to Mesa 24
 //! ([`textures_by_default`]), Rgba32Uint textures of up to 4096 texels per
 //! texture row (`shaders/weights_texture.wgsl`).
 //!
@@ -35,10 +35,11 @@ pub const STORAGE_SNIPPET: &str = include_str!("../../../shaders/weights_storage
 const TEXTURE_SNIPPET: &str = include_str!("../../../shaders/weights_texture.wgsl");
 
 /// Whether an adapter keeps weights in textures unless told: CPU adapters
-/// whose driver is Mesa's llvmpipe up to 22.x. Measured there, decode took
-/// 3-15 % less CPU time per token and Q8_0 prefill 15-23 % more tokens/s;
-/// on Mesa 25 and 26's llvmpipe, whose buffer loads are faster, the same
-/// setting made decode 1.3-1.5x slower (BENCHMARKS.md, session 11). Other drivers
+/// whose driver is Mesa's llvmpipe up to 24.x. Measured on 22.3, 23.2 and
+/// 24.0 (Debian 12, Ubuntu 22.04 and 24.04 as released), decode took 5-19 %
+/// less CPU time per token and prefill 15-45 % more tokens/s; on 25.0, 25.2
+/// and 26.1, whose buffer loads are faster, the same setting made decode
+/// up to 1.5x slower (BENCHMARKS.md, sessions 11 and 12). Other drivers
 /// (GPUs, later or unparsed Mesa versions, SwiftShader, WARP) keep buffers
 /// until measured.
 pub fn textures_by_default(cpu_adapter: bool, driver: &str) -> bool {
@@ -48,7 +49,7 @@ pub fn textures_by_default(cpu_adapter: bool, driver: &str) -> bool {
         .nth(1)
         .and_then(|v| v.split('.').next())
         .and_then(|m| m.parse::<u32>().ok());
-    cpu_adapter && driver.contains("llvmpipe") && mesa_major.is_some_and(|m| m <= 22)
+    cpu_adapter && driver.contains("llvmpipe") && mesa_major.is_some_and(|m| m <= 24)
 }
 
 /// Whether `gpu` keeps `ty`'s weights in textures (`Gpu::weight_textures`;
@@ -212,6 +213,8 @@ mod tests {
     #[test]
     fn textures_are_the_default_on_the_llvmpipe_measured_faster() {
         assert!(textures_by_default(true, "llvmpipe Mesa 22.3.6 (LLVM 15.0.6)"));
+        assert!(textures_by_default(true, "llvmpipe Mesa 24.0.5-1ubuntu1 (LLVM 17.0.6)"));
+        assert!(!textures_by_default(true, "llvmpipe Mesa 25.2.8-0ubuntu0.24.04.5 (LLVM 20.1.2)"));
         assert!(!textures_by_default(true, "llvmpipe Mesa 26.1.6-1~bpo13+1 (LLVM 19.1.7)"));
         assert!(!textures_by_default(false, "llvmpipe Mesa 22.3.6 (LLVM 15.0.6)"));
         assert!(!textures_by_default(true, "SwiftShader driver"));
