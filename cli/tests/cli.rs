@@ -221,6 +221,7 @@ fn synth_writes_a_real_shape_that_bench_runs() {
         assert!(b[key]["median"].as_f64().unwrap() > 0.0, "{key}");
     }
     assert!(b["load_s"].as_f64().unwrap() > 0.0);
+    assert!(!b["driver"].as_str().unwrap().is_empty(), "{}", b["driver"]);
     assert!(b["device_bytes"].as_u64().unwrap() > b["weights_bytes"].as_u64().unwrap() / 2);
     assert!(["int8", "f32"].contains(&b["decode_activations"].as_str().unwrap()), "{}", b["decode_activations"]);
     assert!(["tiles", "rows"].contains(&b["weight_layout"].as_str().unwrap()), "{}", b["weight_layout"]);

@@ -66,6 +66,9 @@ pub fn run(b: &BenchArgs, e: &EngineArgs) -> Result<()> {
     let prompt: Vec<u32> = (0..b.prompt_tokens.max(1)).map(|_| rng.gen_range(0..vocab)).collect();
     let (mut prefill, mut decode, mut ttft) = (Vec::new(), Vec::new(), Vec::new());
     let (adapter, load_s, device_bytes);
+    // The driver and its version: on lavapipe the speed depends on the Mesa
+    // release as much as on the code (BENCHMARKS.md, session 12).
+    let mut driver = serde_json::Value::Null;
     // What decode's quantized products multiply: 8-bit or f32 activations.
     let mut decode_activations = serde_json::Value::Null;
     // How block-type weights are laid out: in row tiles (CPU adapters) or row after row.
@@ -80,6 +83,7 @@ pub fn run(b: &BenchArgs, e: &EngineArgs) -> Result<()> {
         Backend::Gpu => {
             let gpu = Arc::new(super::roofline::open_gpu(e)?);
             adapter = super::roofline::adapter_name(&gpu);
+            driver = json!(gpu.summary.driver);
             decode_activations = json!(if gpu.int8_activations { "int8" } else { "f32" });
             weight_layout = json!(if gpu.weight_tiles { "tiles" } else { "rows" });
             weight_storage = json!(if gpu.weight_textures { "textures" } else { "buffers" });
@@ -149,6 +153,7 @@ pub fn run(b: &BenchArgs, e: &EngineArgs) -> Result<()> {
     let report = json!({
         "model": path.file_name().map(|n| n.to_string_lossy().into_owned()),
         "adapter": adapter,
+        "driver": driver,
         "decode_activations": decode_activations,
         "weight_layout": weight_layout,
         "weight_storage": weight_storage,

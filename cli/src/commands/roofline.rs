@@ -29,12 +29,14 @@ pub fn run(shape: Option<&str>, tokens: usize, e: &EngineArgs, as_json: bool) ->
     if as_json {
         return super::print_json(&json!({
             "adapter": adapter_name(&gpu),
+            "driver": gpu.summary.driver,
             "roofline": roof,
             "shape": shape,
             "kernels": results,
         }));
     }
     println!("adapter: {}", adapter_name(&gpu));
+    println!("driver: {}", gpu.summary.driver);
     println!(
         "roofline: read {:.2} GB/s ({} MiB stream; interleaved {:.2}, lane runs {:.2}, texture {:.2}), copy {:.2} GB/s (read + write), FMA {:.1} GFLOP/s",
         roof.read_gbps,
