@@ -9,6 +9,8 @@
 #   scripts/lavapipe/fetch.sh /var/tmp/hearth-lvp24 mesa-vulkan-drivers/noble \
 #       "deb [trusted=yes] http://archive.ubuntu.com/ubuntu noble main universe"
 #
+# (`[trusted=yes]`: Debian's apt has no key for Ubuntu's archive; the
+# packages only ever run in the private folder.)
 # PACKAGE names the mesa-vulkan-drivers version (a suite or a version), e.g.
 # mesa-vulkan-drivers/trixie-backports. Then run a command with
 # scripts/lavapipe/run.sh DIR COMMAND...

@@ -109,8 +109,8 @@ pub struct DeviceOptions {
     /// whose lanes share a row and want its blocks adjacent.
     pub weight_tiles: Option<bool>,
     /// Keep the block types' weights in textures instead of storage buffers
-    /// (`gpu::storage`): lavapipe 22.x fetches texels with vector code but
-    /// loads a buffer lane by lane. None: `HEARTH_WEIGHT_TEXTURES` (`0` or
+    /// (`gpu::storage`): lavapipe up to Mesa 24 fetches texels with vector
+    /// code but loads a buffer lane by lane. None: `HEARTH_WEIGHT_TEXTURES` (`0` or
     /// `1`) if set, else `gpu::storage::textures_by_default` (on for
     /// llvmpipe up to Mesa 24, where measured faster; off elsewhere).
     pub weight_textures: Option<bool>,
