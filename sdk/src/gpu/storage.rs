@@ -76,10 +76,15 @@ pub fn chunk_limit(gpu: &Gpu, ty: GpuType) -> u64 {
 pub fn chunk_bytes(bytes: u64, texture: bool) -> u64 {
     if texture {
         let (width, rows) = texture_shape(bytes);
-        u64::from(width) * u64::from(rows) * 16
+        texel_bytes(width, rows)
     } else {
         bytes.max(4)
     }
+}
+
+/// Bytes of an Rgba32Uint texture of `rows` rows of `width` texels.
+fn texel_bytes(width: u32, rows: u32) -> u64 {
+    u64::from(width) * u64::from(rows) * 16
 }
 
 /// A block-type kernel's composed `source` reading its weights from a
@@ -125,7 +130,7 @@ impl Storage {
     pub fn bytes(&self) -> u64 {
         match self {
             Storage::Buffer(b) => b.size(),
-            Storage::Texture { texture, .. } => u64::from(texture.width()) * u64::from(texture.height()) * 16,
+            Storage::Texture { texture, .. } => texel_bytes(texture.width(), texture.height()),
         }
     }
 
@@ -164,7 +169,7 @@ impl Storage {
     /// before the next chunk is made.
     pub(crate) fn texture_from(gpu: &Gpu, name: &str, staging: wgpu::Buffer) -> Result<Self> {
         let (width, height) = texture_shape(staging.size());
-        if u64::from(width) * u64::from(height) * 16 != staging.size() {
+        if texel_bytes(width, height) != staging.size() {
             return Err(Error::Gpu { reason: format!("{name}: staging is not whole texture rows") });
         }
         let size = wgpu::Extent3d { width, height, depth_or_array_layers: 1 };
