@@ -1,13 +1,15 @@
 //! Synthetic GGUFs: real shapes load with the right dimensions, and small ones
-//! of every quantization (Q4_K included) run on the GPU as on the CPU reference.
+//! of every quantization (Q4_K included) run on the GPU as on the CPU reference,
+//! in every weight layout and at shapes no fixture has.
 
 use hearth::gguf::{GgmlType, GgufFile};
+use hearth::gpu::DeviceOptions;
 use hearth::gpu::GpuModel;
 use hearth::model::CpuState;
 use hearth::synth::{self, SynthShape};
 use hearth::tensor::Mapped;
 use hearth::{Model, ModelSource};
-use hearth_tests::test_gpu;
+use hearth_tests::{test_gpu, test_gpu_with};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -59,6 +61,75 @@ fn every_quantization_runs_on_the_gpu_as_on_the_cpu() {
             let diff = got.iter().flatten().zip(cpu.iter().flatten()).map(|(a, b)| (a - b).abs()).fold(0f32, f32::max);
             // Same dequantized weights on both sides: only f32 summation order differs.
             assert!(diff < 1e-4 * scale.max(10.0), "{arch} {quant}: max-abs {diff} (logits up to {scale})");
+        }
+    }
+}
+
+/// Shapes no fixture has: head sizes 80, 128 and 256, three query heads per
+/// KV head, one head, a vocabulary and FFN that are not multiples of a tile.
+fn odd_shapes() -> Vec<SynthShape> {
+    let base = SynthShape {
+        name: "odd",
+        arch: "llama",
+        dim: 480,
+        layers: 2,
+        heads: 6,
+        kv_heads: 2,
+        ffn: 800,
+        vocab: 1001,
+        context: 48,
+        rope_theta: 10000.0,
+    };
+    vec![
+        base,
+        SynthShape { arch: "qwen2", dim: 384, heads: 3, kv_heads: 3, ffn: 1056, vocab: 333, ..base },
+        SynthShape { dim: 256, heads: 1, kv_heads: 1, ffn: 512, vocab: 259, ..base },
+    ]
+}
+
+#[test]
+fn odd_shapes_match_the_cpu_on_every_weight_layout() {
+    // Every storage the engine can pick (buffers or textures, rows or
+    // tiles), with f32 activations so that only summation order differs.
+    let mut layouts = Vec::new();
+    for textures in [false, true] {
+        for tiles in [false, true] {
+            let opts = DeviceOptions {
+                weight_textures: Some(textures),
+                weight_tiles: Some(tiles),
+                int8_activations: Some(false),
+                ..Default::default()
+            };
+            let Some(gpu) = test_gpu_with(&opts) else { return };
+            layouts.push((format!("textures {textures}, tiles {tiles}"), Arc::new(gpu)));
+        }
+    }
+    let tokens = [1u32, 17, 250, 0, 42, 123, 7];
+    for shape in odd_shapes() {
+        for quant in [GgmlType::F16, GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::Q4_K] {
+            let model = load(synth::build(&shape, quant, 11).unwrap().to_bytes());
+            let mut cs = CpuState::new(&model, tokens.len());
+            let cpu = model.forward_all(&mut cs, &tokens, 0).unwrap();
+            let scale = cpu.iter().flatten().fold(1f32, |m, v| m.max(v.abs()));
+            for (label, gpu) in &layouts {
+                let g = GpuModel::upload(gpu.clone(), &model).unwrap();
+                // Prefill of 3 then 4 tokens, and decode one by one.
+                let mut st = g.new_state(tokens.len(), 3).unwrap();
+                let prefill = g.forward_all(&mut st, &tokens, 0).unwrap();
+                let mut st = g.new_state(tokens.len(), 1).unwrap();
+                let decode: Vec<Vec<f32>> =
+                    tokens.iter().enumerate().map(|(p, &t)| g.forward(&mut st, &[t], p).unwrap()).collect();
+                for (what, got) in [("prefill", &prefill), ("decode", &decode)] {
+                    let diff =
+                        got.iter().flatten().zip(cpu.iter().flatten()).map(|(a, b)| (a - b).abs()).fold(0f32, f32::max);
+                    let head = shape.dim / shape.heads;
+                    assert!(
+                        diff < 1e-4 * scale.max(10.0),
+                        "{} head {head} {quant} {what} ({label}): max-abs {diff} (logits up to {scale})",
+                        shape.arch
+                    );
+                }
+            }
         }
     }
 }
