@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The CPU-adapter kernels at 16-lane subgroups. lavapipe's subgroups are as
+# wide as its SIMD vectors: 8 lanes by default, 16 where the CPU has AVX-512
+# and LP_NATIVE_VECTOR_WIDTH=512 asks for them (Mesa may make that its
+# default). The lane kernels read the subgroup size from the adapter; this
+# runs the end-to-end model tests and the small kernel tests at 16 lanes so
+# nothing that assumes 8 can land. (gpu_linear and gpu_attention passed at 16
+# lanes too, session 13, but take ~18 minutes there: not run in CI.)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! grep -qw avx512f /proc/cpuinfo; then
+  echo "wide-lanes: no AVX-512 on this CPU, so lavapipe cannot run 16 lanes; skipped"
+  exit 0
+fi
+# Same command line as the README's, so the test binaries are the ones
+# `cargo test --workspace` built (no recompilation).
+LP_NATIVE_VECTOR_WIDTH=512 cargo test --workspace --locked --test gpu_models --test gpu_qkv --test gpu_kernels
