@@ -13,6 +13,15 @@ if ! grep -qw avx512f /proc/cpuinfo; then
   echo "wide-lanes: no AVX-512 on this CPU, so lavapipe cannot run 16 lanes; skipped"
   exit 0
 fi
-# Same command line as the README's, so the test binaries are the ones
-# `cargo test --workspace` built (no recompilation).
-LP_NATIVE_VECTOR_WIDTH=512 cargo test --workspace --locked --test gpu_models --test gpu_qkv --test gpu_kernels
+# The binaries `cargo test --workspace` built: `--test NAME` on the command
+# line would unify features differently and compile the crates again.
+built=$(cargo test --workspace --locked --no-run 2>&1)
+for name in gpu_models gpu_qkv gpu_kernels; do
+  bin=$(grep -o "(/[^)]*/${name}-[^)]*)" <<<"$built" | tr -d '()')
+  if [ -z "$bin" ]; then
+    echo "wide-lanes: cargo built no $name test binary" >&2
+    exit 1
+  fi
+  echo "wide-lanes: $name at 16 lanes"
+  LP_NATIVE_VECTOR_WIDTH=512 "$bin"
+done
