@@ -47,6 +47,10 @@ mkdir -p -m 700 "$XDG_RUNTIME_DIR"
 # ---- Rust: the app is its own workspace, so the root's steps do not cover it ----
 (
   cd demo-app
+  # tests/privacy.rs runs `cargo tree --offline` for macOS, Windows and
+  # Android too: fetch every target's crates, not only this machine's (a
+  # fresh machine's registry has none of them).
+  cargo fetch --locked
   cargo fmt --all -- --check
   cargo clippy --all-targets --locked -- -D warnings
   cargo test --locked
