@@ -18,6 +18,15 @@ fn load(bytes: Vec<u8>) -> Model {
     Model::load(&ModelSource::Gguf(g)).unwrap()
 }
 
+/// GPU logits against the CPU reference's on the same file: the same
+/// dequantized weights on both sides, so only f32 summation order differs.
+fn assert_matches_cpu(got: &[Vec<f32>], cpu: &[Vec<f32>], what: &str) {
+    let scale = cpu.iter().flatten().fold(1f32, |m, v| m.max(v.abs()));
+    let diff = got.iter().flatten().zip(cpu.iter().flatten()).map(|(a, b)| (a - b).abs()).fold(0f32, f32::max);
+    assert_eq!(got.len(), cpu.len(), "{what}: positions");
+    assert!(diff < 1e-4 * scale.max(10.0), "{what}: max-abs {diff} (logits up to {scale})");
+}
+
 #[test]
 fn real_shapes_load_with_their_dimensions() {
     let s = synth::shape("smollm2-135m").unwrap();
@@ -57,10 +66,7 @@ fn every_quantization_runs_on_the_gpu_as_on_the_cpu() {
             let g = GpuModel::upload(gpu.clone(), &model).unwrap();
             let mut st = g.new_state(tokens.len(), 4).unwrap();
             let got = g.forward_all(&mut st, &tokens, 0).unwrap();
-            let scale = cpu.iter().flatten().fold(1f32, |m, v| m.max(v.abs()));
-            let diff = got.iter().flatten().zip(cpu.iter().flatten()).map(|(a, b)| (a - b).abs()).fold(0f32, f32::max);
-            // Same dequantized weights on both sides: only f32 summation order differs.
-            assert!(diff < 1e-4 * scale.max(10.0), "{arch} {quant}: max-abs {diff} (logits up to {scale})");
+            assert_matches_cpu(&got, &cpu, &format!("{arch} {quant}"));
         }
     }
 }
@@ -113,7 +119,6 @@ fn odd_shapes_match_the_cpu_on_every_weight_layout() {
             let model = load(synth::build(&shape, quant, 11).unwrap().to_bytes());
             let mut cs = CpuState::new(&model, tokens.len());
             let cpu = model.forward_all(&mut cs, &tokens, 0).unwrap();
-            let scale = cpu.iter().flatten().fold(1f32, |m, v| m.max(v.abs()));
             // Only the block types have textures and tiles.
             let n = if quant == GgmlType::F16 { 1 } else { layouts.len() };
             for (label, gpu) in &layouts[..n] {
@@ -124,15 +129,9 @@ fn odd_shapes_match_the_cpu_on_every_weight_layout() {
                 let mut st = g.new_state(tokens.len(), 1).unwrap();
                 let decode: Vec<Vec<f32>> =
                     tokens.iter().enumerate().map(|(p, &t)| g.forward(&mut st, &[t], p).unwrap()).collect();
+                let head = shape.dim / shape.heads;
                 for (what, got) in [("prefill", &prefill), ("decode", &decode)] {
-                    let diff =
-                        got.iter().flatten().zip(cpu.iter().flatten()).map(|(a, b)| (a - b).abs()).fold(0f32, f32::max);
-                    let head = shape.dim / shape.heads;
-                    assert!(
-                        diff < 1e-4 * scale.max(10.0),
-                        "{} head {head} {quant} {what} ({label}): max-abs {diff} (logits up to {scale})",
-                        shape.arch
-                    );
+                    assert_matches_cpu(got, &cpu, &format!("{} head {head} {quant} {what} ({label})", shape.arch));
                 }
             }
         }
