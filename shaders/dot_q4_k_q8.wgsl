@@ -3,7 +3,7 @@
 // through w_word and its nibbles as eight vec4s through w_vec4. Sub-block s = 2c + h
 // of chunk c is the low (h = 0) or high (h = 1) nibbles of the chunk's 32
 // bytes, element i in byte i, so its words meet activation block 8u + s
-// word for word in dot4I8Packed. With the sub-block's 6-bit scale sc and
+// word for word (nibble_dot16, x_q8.wgsl). With the sub-block's 6-bit scale sc and
 // min m, and the activation block's scale d_x and quant sum Σq:
 //   Σ (d sc n_i - dmin m) d_x q_i = d_x (d sc Σ n_i q_i - dmin m Σ q_i).
 // `xrow` is unused: the quantized row is the step's only one.
@@ -24,11 +24,8 @@ fn unit_dot(row_word: u32, u: u32, xrow: u32) -> f32 {
             let xb = 8u * u + 2u * c + h;
             let x0 = xq_quants(xb, 0u);
             let x1 = xq_quants(xb, 1u);
-            var s = 0;
-            for (var j = 0u; j < 4u; j++) {
-                s += dot4I8Packed((q0[j] >> (4u * h)) & 0x0F0F0F0Fu, x0[j])
-                   + dot4I8Packed((q1[j] >> (4u * h)) & 0x0F0F0F0Fu, x1[j]);
-            }
+            let shift = vec4<u32>(4u * h);
+            let s = nibble_dot16(q0 >> shift, x0) + nibble_dot16(q1 >> shift, x1);
             let sm = unpack_scale_min(sc, 2u * c + h);
             let xs = xq_scale(xb);
             total += xs.x * (dm.x * sm.x * f32(s) - dm.y * sm.y * xs.y);

@@ -1,7 +1,8 @@
 // One activation row quantized to 8 bits per value in blocks of 32
 // (q8_block.wgsl), for the matrix-vector products of Q4_0, Q8_0, Q4_K and
-// Q6_K weights that multiply integers four at a time (dot4I8Packed,
-// dot_<type>_q8.wgsl) instead of converting every weight to f32, which was
+// Q6_K weights that multiply integers (dot_<type>_q8.wgsl: dot4I8Packed, or
+// two nibble products per multiply in x_q8.wgsl) instead of converting
+// every weight to f32, which was
 // a third or more of decode's matvec time on lavapipe (BENCHMARKS.md,
 // sessions 8 and 9). Rows that an RMSNorm writes are quantized by the norm
 // itself (rmsnorm_q8.wgsl); this pass serves the others (the attention

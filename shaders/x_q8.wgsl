@@ -17,3 +17,37 @@ fn xq_scale(u: u32) -> vec2<f32> {
 fn xq_half_sums(u: u32) -> vec2<f32> {
     return vec2<f32>(bitcast<vec2<i32>>(xq[3u * u + 2u].zw));
 }
+
+// Nibbles against quants, two products per 32-bit multiply (lavapipe turns
+// dot4I8Packed into one multiply per element, each with a shift and a mask;
+// this is about half the instructions: BENCHMARKS.md, session 14). Masked
+// with 0x000F000F, a word of nibbles (shifted by 0 or 8) holds two nibbles
+// a (bits 0-3) and b (bits 16-19); the matching quants packed as
+// x_a · 2^16 + x_b give
+//   (a + b · 2^16)(x_a · 2^16 + x_b) = a x_b + (a x_a + b x_b) · 2^16  (mod 2^32),
+// the pair's dot product in the high half. For eight such products,
+// |Σ (a x_a + b x_b)| ≤ 16 · 15 · 127 < 2^15 and |Σ a x_b| < 2^15, so their
+// wrapping i32 sum is exact and (sum + 2^15) >> 16 is their dot product.
+
+// Quants 0 and 2 of each word, sign-extended: q0 · 2^16 + q2.
+fn quant_pairs02(v: vec4<i32>) -> vec4<i32> {
+    return ((v << vec4<u32>(24u)) >> vec4<u32>(8u)) + ((v << vec4<u32>(8u)) >> vec4<u32>(24u));
+}
+
+// Quants 1 and 3: q1 · 2^16 + q3.
+fn quant_pairs13(v: vec4<i32>) -> vec4<i32> {
+    let high = vec4<i32>(bitcast<i32>(0xFFFF0000u));
+    return (((v << vec4<u32>(16u)) >> vec4<u32>(8u)) & high) + (v >> vec4<u32>(24u));
+}
+
+// Σ n_i x_i over 16 elements: n_i the low nibble of byte i of `nib` (four
+// words; the caller shifts high nibbles down), x_i quant i of `x`. The same
+// integer as four dot4I8Packed of the masked nibbles.
+fn nibble_dot16(nib: vec4<u32>, x: vec4<u32>) -> i32 {
+    let n = bitcast<vec4<i32>>(nib);
+    let q = bitcast<vec4<i32>>(x);
+    let m = vec4<i32>(0x000F000F);
+    // Arithmetic shifts are harmless: the mask keeps bits no sign bit reaches.
+    let p = (n & m) * quant_pairs02(q) + ((n >> vec4<u32>(8u)) & m) * quant_pairs13(q);
+    return (p.x + p.y + p.z + p.w + 32768) >> 16u;
+}

@@ -212,6 +212,48 @@ fn swiglu_matvec_and_matmul_of_interleaved_gate_and_up_match_cpu_for_every_type(
     }
 }
 
+/// A `rows × cols` Q4_0 or Q4_K matrix whose quant bytes are all `fill`,
+/// with scale 1 (and, for Q4_K, min 0).
+fn uniform_nibbles(ty: GgmlType, rows: usize, cols: usize, fill: u8) -> TensorRef {
+    let n = ty.bytes_for((rows * cols) as u64).unwrap() as usize;
+    let mut data = vec![fill; n];
+    let one = half::f16::from_f32(1.0).to_le_bytes();
+    for b in data.chunks_exact_mut(ty.type_size() as usize) {
+        b[..2].copy_from_slice(&one);
+        if ty == GgmlType::Q4_K {
+            b[2..4].copy_from_slice(&[0, 0]);
+        }
+    }
+    let mut w = GgufWriter::new();
+    w.tensor("m", ty, &[cols as u64, rows as u64], data).unwrap();
+    GgufFile::parse(Path::new("extreme.gguf"), Arc::new(Mapped::Owned(w.to_bytes()))).unwrap().tensor("m").unwrap()
+}
+
+/// The nibble products against 8-bit activations pack two products in one
+/// 32-bit multiply and rely on bounds (x_q8.wgsl): every nibble 15 (or 0)
+/// against activations that all quantize to +127 or -127 is the largest
+/// sum they must carry; it must come out exact in every layout.
+#[test]
+fn nibble_products_are_exact_at_the_extremes() {
+    for gpu in default_and_plain_gpus() {
+        for ty in [GgmlType::Q4_0, GgmlType::Q4_K] {
+            let (rows, cols) = (70, 512);
+            for (fill, sign) in [(0xFFu8, 1.0f32), (0xFF, -1.0), (0x00, 1.0), (0xF0, -1.0), (0x0F, 1.0)] {
+                let what = format!("{ty} nibbles {fill:#04x}, x {sign} on {}", gpu.summary.name);
+                let t = uniform_nibbles(ty, rows, cols, fill);
+                let m = GpuMatrix::upload(&gpu, &t).unwrap();
+                let x = vec![0.5 * sign; cols * 3];
+                let step = gpu.uniform("step", &Step { tokens: 3, ..Default::default() });
+                let (bx, bo) = (gpu.buffer_init("x", &f32_bytes(&x)), gpu.buffer("out", (rows * 4) as u64));
+                let want = matmul_reference(&t, &x[2 * cols..], 1);
+                let q8 = q8_reference(&t, &x[2 * cols..]);
+                let layouts = [&step, &bx, &bo];
+                check_every_layout(&gpu, &m, layouts, (false, &x[2 * cols..]), &want, (&q8.0, q8.1), &what);
+            }
+        }
+    }
+}
+
 #[test]
 fn split_bindings_are_used_when_the_limit_is_low() {
     let Some(gpu) = test_gpu_with(&DeviceOptions { max_binding_override: Some(4096), ..Default::default() }) else {

@@ -3,7 +3,7 @@
 //! GFLOP/s and as a percentage of the adapter's roofline.
 
 use super::roofline::Roofline;
-use super::{in_pass, time_gpu_with_cpu};
+use super::{in_pass, time_gpu_with_cpu, time_interleaved};
 use crate::error::{Error, Result};
 use crate::gguf::{GgmlType, GgufFile, GgufWriter};
 use crate::gpu::weights::{GpuMatrix, GpuType};
@@ -143,13 +143,24 @@ pub fn run(gpu: &Gpu, shape: &SynthShape, tokens: usize, roof: &Roofline) -> Res
                 // With 8-bit activations (off by default on GPUs until measured).
                 layouts.push(("matvec:q8-x", Layout { q8_x: true, ..default }));
             }
+            // Every layout's product of the same matrix, timed in turns.
+            let mut products = Vec::with_capacity(layouts.len());
             for (kernel, layout) in layouts {
                 let mvs = ms
                     .iter()
                     .map(|m| MatVec::with_layout(gpu, m, [&one, &y], &x, (layout, false)))
                     .collect::<Result<Vec<_>>>()?;
-                let (s, cpu) =
-                    time_gpu_with_cpu(gpu, &|enc| in_pass(enc, |p| mvs.iter().for_each(|mv| mv.dispatch(p))))?;
+                products.push((kernel, mvs));
+            }
+            let records: Vec<_> = products
+                .iter()
+                .map(|(_, mvs)| {
+                    move |enc: &mut wgpu::CommandEncoder| in_pass(enc, |p| mvs.iter().for_each(|mv| mv.dispatch(p)))
+                })
+                .collect();
+            let refs: Vec<&dyn Fn(&mut wgpu::CommandEncoder)> =
+                records.iter().map(|r| r as &dyn Fn(&mut wgpu::CommandEncoder)).collect();
+            for ((kernel, _), (s, cpu)) in products.iter().zip(time_interleaved(gpu, &refs)?) {
                 let (s, cpu) = (s / copies as f64, cpu.map(|c| c / copies as f64));
                 let gbps = bytes / s / 1e9;
                 out.push(KernelResult {

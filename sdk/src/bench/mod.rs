@@ -62,6 +62,43 @@ pub fn time_gpu_with_cpu(gpu: &Gpu, record: &dyn Fn(&mut wgpu::CommandEncoder)) 
     Ok((median(times), cpu))
 }
 
+/// Trials per alternative in [`time_interleaved`].
+const INTERLEAVED_TRIALS: usize = 11;
+
+/// [`time_gpu_with_cpu`] for alternatives that do the same work (one
+/// matrix's product in each layout), timed in turns: trial t of every
+/// alternative runs before trial t + 1 of any, so a slow spell of a shared
+/// machine (a VM's neighbours, lavapipe's own threads being descheduled)
+/// falls on all of them alike instead of on whichever ran then. Wall time is
+/// the median of each alternative's trials; CPU time is summed over all its
+/// trials, so the 10 ms tick of /proc/self/stat is small against it.
+pub fn time_interleaved(gpu: &Gpu, records: &[&dyn Fn(&mut wgpu::CommandEncoder)]) -> Result<Vec<(f64, Option<f64>)>> {
+    let mut reps = Vec::with_capacity(records.len());
+    for record in records {
+        run_reps(gpu, 1, record)?;
+        let probe = run_reps(gpu, 1, record)?.max(1e-6);
+        reps.push(((TRIAL_SECONDS / probe).ceil() as u32).clamp(1, 10_000));
+    }
+    let mut times = vec![Vec::with_capacity(INTERLEAVED_TRIALS); records.len()];
+    let mut cpu = vec![Some(0.0); records.len()];
+    for _ in 0..INTERLEAVED_TRIALS {
+        for (i, record) in records.iter().enumerate() {
+            let start = process_cpu_seconds();
+            times[i].push(run_reps(gpu, reps[i], record)? / f64::from(reps[i]));
+            cpu[i] = match (cpu[i], start, process_cpu_seconds()) {
+                (Some(sum), Some(a), Some(b)) => Some(sum + (b - a)),
+                _ => None,
+            };
+        }
+    }
+    Ok(times
+        .into_iter()
+        .zip(cpu)
+        .zip(reps)
+        .map(|((t, c), r)| (median(t), c.map(|c| c / (f64::from(r) * INTERLEAVED_TRIALS as f64))))
+        .collect())
+}
+
 /// User + system CPU seconds of this process so far, from /proc/self/stat
 /// (fields 14 and 15, in clock ticks of 1/100 s on Linux).
 pub fn process_cpu_seconds() -> Option<f64> {
