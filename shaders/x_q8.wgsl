@@ -27,27 +27,32 @@ fn xq_half_sums(u: u32) -> vec2<f32> {
 //   (a + b · 2^16)(x_a · 2^16 + x_b) = a x_b + (a x_a + b x_b) · 2^16  (mod 2^32),
 // the pair's dot product in the high half. For eight such products,
 // |Σ (a x_a + b x_b)| ≤ 16 · 15 · 127 < 2^15 and |Σ a x_b| < 2^15, so their
-// wrapping i32 sum is exact and (sum + 2^15) >> 16 is their dot product.
+// wrapping 32-bit sum, read as i32, is exact and (sum + 2^15) >> 16 is
+// their dot product.
 
-// Quants 0 and 2 of each word, sign-extended: q0 · 2^16 + q2.
-fn quant_pairs02(v: vec4<i32>) -> vec4<i32> {
-    return ((v << vec4<u32>(24u)) >> vec4<u32>(8u)) + ((v << vec4<u32>(8u)) >> vec4<u32>(24u));
+// The products and sums are done on u32, whose wrapping every backend
+// defines (signed overflow and left shifts of negative values are undefined
+// in MSL's C++); only the final sum is read as i32.
+
+// Quants 0 and 2 of each word, sign-extended: q0 · 2^16 + q2 (mod 2^32).
+fn quant_pairs02(v: vec4<u32>) -> vec4<u32> {
+    let q0 = bitcast<vec4<i32>>(v << vec4<u32>(24u)) >> vec4<u32>(8u);
+    let q2 = bitcast<vec4<i32>>(v << vec4<u32>(8u)) >> vec4<u32>(24u);
+    return bitcast<vec4<u32>>(q0) + bitcast<vec4<u32>>(q2);
 }
 
-// Quants 1 and 3: q1 · 2^16 + q3.
-fn quant_pairs13(v: vec4<i32>) -> vec4<i32> {
-    let high = vec4<i32>(bitcast<i32>(0xFFFF0000u));
-    return (((v << vec4<u32>(16u)) >> vec4<u32>(8u)) & high) + (v >> vec4<u32>(24u));
+// Quants 1 and 3: q1 · 2^16 + q3 (mod 2^32).
+fn quant_pairs13(v: vec4<u32>) -> vec4<u32> {
+    let q1 = bitcast<vec4<u32>>(bitcast<vec4<i32>>(v << vec4<u32>(16u)) >> vec4<u32>(8u)) & vec4<u32>(0xFFFF0000u);
+    let q3 = bitcast<vec4<i32>>(v) >> vec4<u32>(24u);
+    return q1 + bitcast<vec4<u32>>(q3);
 }
 
 // Σ n_i x_i over 16 elements: n_i the low nibble of byte i of `nib` (four
 // words; the caller shifts high nibbles down), x_i quant i of `x`. The same
 // integer as four dot4I8Packed of the masked nibbles.
 fn nibble_dot16(nib: vec4<u32>, x: vec4<u32>) -> i32 {
-    let n = bitcast<vec4<i32>>(nib);
-    let q = bitcast<vec4<i32>>(x);
-    let m = vec4<i32>(0x000F000F);
-    // Arithmetic shifts are harmless: the mask keeps bits no sign bit reaches.
-    let p = (n & m) * quant_pairs02(q) + ((n >> vec4<u32>(8u)) & m) * quant_pairs13(q);
-    return (p.x + p.y + p.z + p.w + 32768) >> 16u;
+    let m = vec4<u32>(0x000F000Fu);
+    let p = (nib & m) * quant_pairs02(x) + ((nib >> vec4<u32>(8u)) & m) * quant_pairs13(x);
+    return (bitcast<i32>(p.x + p.y + p.z + p.w) + 32768) >> 16u;
 }
