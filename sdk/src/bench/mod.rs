@@ -46,20 +46,8 @@ pub fn time_gpu(gpu: &Gpu, record: &dyn Fn(&mut wgpu::CommandEncoder)) -> Result
 /// this process's own threads, so CPU time measures a kernel's cost even when
 /// other programs share the cores and make wall-clock time noisy.
 pub fn time_gpu_with_cpu(gpu: &Gpu, record: &dyn Fn(&mut wgpu::CommandEncoder)) -> Result<(f64, Option<f64>)> {
-    run_reps(gpu, 1, record)?;
-    let probe = run_reps(gpu, 1, record)?.max(1e-6);
-    let reps = ((TRIAL_SECONDS / probe).ceil() as u32).clamp(1, 10_000);
-    let mut times = Vec::with_capacity(TRIALS);
-    let cpu_start = process_cpu_seconds();
-    for _ in 0..TRIALS {
-        times.push(run_reps(gpu, reps, record)? / f64::from(reps));
-    }
-    let calls = f64::from(reps) * TRIALS as f64;
-    let cpu = match (cpu_start, process_cpu_seconds()) {
-        (Some(a), Some(b)) => Some((b - a) / calls),
-        _ => None,
-    };
-    Ok((median(times), cpu))
+    let mut one = time_in_turns(gpu, &[record], TRIALS)?;
+    one.pop().ok_or_else(|| Error::Gpu { reason: "no timing for one recording".into() })
 }
 
 /// Trials per alternative in [`time_interleaved`].
@@ -69,19 +57,29 @@ const INTERLEAVED_TRIALS: usize = 11;
 /// matrix's product in each layout), timed in turns: trial t of every
 /// alternative runs before trial t + 1 of any, so a slow spell of a shared
 /// machine (a VM's neighbours, lavapipe's own threads being descheduled)
-/// falls on all of them alike instead of on whichever ran then. Wall time is
-/// the median of each alternative's trials; CPU time is summed over all its
-/// trials, so the 10 ms tick of /proc/self/stat is small against it.
+/// falls on all of them alike instead of on whichever ran then.
 pub fn time_interleaved(gpu: &Gpu, records: &[&dyn Fn(&mut wgpu::CommandEncoder)]) -> Result<Vec<(f64, Option<f64>)>> {
+    time_in_turns(gpu, records, INTERLEAVED_TRIALS)
+}
+
+/// Each record warmed up and probed to size its trials, then `trials`
+/// rounds of one trial of each: the median seconds per recording, and the
+/// CPU seconds per recording summed over all of a record's trials (so the
+/// 10 ms tick of /proc/self/stat is small against it).
+fn time_in_turns(
+    gpu: &Gpu,
+    records: &[&dyn Fn(&mut wgpu::CommandEncoder)],
+    trials: usize,
+) -> Result<Vec<(f64, Option<f64>)>> {
     let mut reps = Vec::with_capacity(records.len());
     for record in records {
         run_reps(gpu, 1, record)?;
         let probe = run_reps(gpu, 1, record)?.max(1e-6);
         reps.push(((TRIAL_SECONDS / probe).ceil() as u32).clamp(1, 10_000));
     }
-    let mut times = vec![Vec::with_capacity(INTERLEAVED_TRIALS); records.len()];
+    let mut times = vec![Vec::with_capacity(trials); records.len()];
     let mut cpu = vec![Some(0.0); records.len()];
-    for _ in 0..INTERLEAVED_TRIALS {
+    for _ in 0..trials {
         for (i, record) in records.iter().enumerate() {
             let start = process_cpu_seconds();
             times[i].push(run_reps(gpu, reps[i], record)? / f64::from(reps[i]));
@@ -95,7 +93,7 @@ pub fn time_interleaved(gpu: &Gpu, records: &[&dyn Fn(&mut wgpu::CommandEncoder)
         .into_iter()
         .zip(cpu)
         .zip(reps)
-        .map(|((t, c), r)| (median(t), c.map(|c| c / (f64::from(r) * INTERLEAVED_TRIALS as f64))))
+        .map(|((t, c), r)| (median(t), c.map(|c| c / (f64::from(r) * trials as f64))))
         .collect())
 }
 
