@@ -10,12 +10,17 @@
 
 const UNIT: u32 = 32u;
 
-// Block u of the row before its scale d (rows4_dot applies d itself).
-fn unit_raw(row_word: u32, u: u32, xrow: u32) -> f32 {
+// Block u of the row against activation block x, before the weights'
+// scale d (rows4_dot applies d itself).
+fn unit_raw_q8(row_word: u32, u: u32, x: XqBlock) -> f32 {
     let nib = w_vec4(row_vec4_at(row_word, u));
-    let s = nibble_dot16(nib, xq_quants(u, 0u)) + nibble_dot16(nib >> vec4<u32>(4u), xq_quants(u, 1u));
-    let xs = xq_scale(u);
+    let s = nibble_dot16(nib, x.lo) + nibble_dot16(nib >> vec4<u32>(4u), x.hi);
+    let xs = xq_head_scale(x.head);
     return xs.x * (f32(s) - 8.0 * xs.y);
+}
+
+fn unit_raw(row_word: u32, u: u32, xrow: u32) -> f32 {
+    return unit_raw_q8(row_word, u, xq_block(u));
 }
 
 fn unit_dot(row_word: u32, u: u32, xrow: u32) -> f32 {

@@ -6,17 +6,20 @@
 
 const UNIT: u32 = 32u;
 
-// Block u of the row before its scale d (rows4_dot applies d itself).
-fn unit_raw(row_word: u32, u: u32, xrow: u32) -> f32 {
+// Block u of the row against activation block x, before the weights'
+// scale d (rows4_dot applies d itself).
+fn unit_raw_q8(row_word: u32, u: u32, x: XqBlock) -> f32 {
     let q0 = w_vec4(row_vec4_at(row_word, 2u * u));
     let q1 = w_vec4(row_vec4_at(row_word, 2u * u + 1u));
-    let x0 = xq_quants(u, 0u);
-    let x1 = xq_quants(u, 1u);
     var s = 0;
     for (var j = 0u; j < 4u; j++) {
-        s += dot4I8Packed(q0[j], x0[j]) + dot4I8Packed(q1[j], x1[j]);
+        s += dot4I8Packed(q0[j], x.lo[j]) + dot4I8Packed(q1[j], x.hi[j]);
     }
-    return xq_scale(u).x * f32(s);
+    return xq_head_scale(x.head).x * f32(s);
+}
+
+fn unit_raw(row_word: u32, u: u32, xrow: u32) -> f32 {
+    return unit_raw_q8(row_word, u, xq_block(u));
 }
 
 fn unit_dot(row_word: u32, u: u32, xrow: u32) -> f32 {

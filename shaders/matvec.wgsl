@@ -35,6 +35,10 @@ override OUT_BASE: u32 = 0u; // where output row 0 goes (Q, K, V into one row)
 // activations) or x_scalar.wgsl (F32/F16 rows of any length).
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
 
+// This invocation's lane in its workgroup, for snippets whose lanes share
+// their loads (x_q8_pair_shared.wgsl, LANE_ROWS only).
+var<private> lane: u32;
+
 // Output rows of the chunk, and where the first is written.
 fn out_rows() -> u32 {
     return select(ROWS, ROWS / 2u, PAIRS);
@@ -61,6 +65,7 @@ fn finish(a: f32, b: f32) -> f32 {
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
+    lane = lid;
     let xrow = (step.tokens - 1u) * N;
     let units = (N + UNIT - 1u) / UNIT;
     // Handle offset of a pair's second row (pairs never straddle a tile).

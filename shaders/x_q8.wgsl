@@ -2,6 +2,23 @@
 // x_q8_storage.wgsl or x_q8_uniform.wgsl): one row in the block layout of
 // q8_block.wgsl, three vec4<u32> per block of 32.
 
+// One block's three vec4s as stored: its quants 0..15 and 16..31 (four per
+// word), then its scale and quant sums (see xq_scale, xq_half_sums).
+struct XqBlock {
+    lo: vec4<u32>,
+    hi: vec4<u32>,
+    head: vec4<u32>,
+}
+
+fn xq_block(u: u32) -> XqBlock {
+    return XqBlock(xq[3u * u], xq[3u * u + 1u], xq[3u * u + 2u]);
+}
+
+// A block's scale d and the sum of its quants, from its third vec4.
+fn xq_head_scale(head: vec4<u32>) -> vec2<f32> {
+    return vec2<f32>(bitcast<f32>(head.x), f32(bitcast<i32>(head.y)));
+}
+
 // Quants 16·half .. 16·half + 15 of block u, four per word.
 fn xq_quants(u: u32, half: u32) -> vec4<u32> {
     return xq[3u * u + half];
@@ -9,8 +26,7 @@ fn xq_quants(u: u32, half: u32) -> vec4<u32> {
 
 // Block u's scale d and the sum of its quants.
 fn xq_scale(u: u32) -> vec2<f32> {
-    let t = xq[3u * u + 2u];
-    return vec2<f32>(bitcast<f32>(t.x), f32(bitcast<i32>(t.y)));
+    return xq_head_scale(xq[3u * u + 2u]);
 }
 
 // The sums of block u's quants 0..15 and 16..31.

@@ -69,10 +69,22 @@ fn check_every_layout(
     // Lane rows: 3 = two rows + one, 5 = four (Q4_0; else two + two)
     // + one, 6 = four + two (else three twos).
     for (lane_rows, rpw) in [(false, 1), (false, 3), (true, 1), (true, 3), (true, 5), (true, 6)] {
-        for (uniform_x, q8_x) in [(false, false), (true, false), (false, true), (true, true)] {
-            let layout = Layout { lane_rows, rpw, wg, uniform_x, q8_x };
+        let mut inputs: Vec<_> = [(false, false), (true, false), (false, true), (true, true)]
+            .into_iter()
+            .map(|(uniform_x, q8_x)| (uniform_x, q8_x, false))
+            .collect();
+        if lane_rows {
+            // Activation loads shared by subgroup broadcasts, where the adapter can.
+            inputs.extend([(false, true, true), (true, true, true)]);
+        }
+        for (uniform_x, q8_x, shared_x) in inputs {
+            let layout = Layout { lane_rows, rpw, wg, uniform_x, q8_x, shared_x };
             let (step, x) = if uniform_x { (&one, &x1) } else { (bufs[0], bufs[1]) };
             let mv = MatVec::with_layout(gpu, m, [step, bufs[2]], x, (layout, swiglu));
+            if shared_x && !Layout::can_share_x(Variant::of(gpu), wg) {
+                assert!(mv.is_err(), "{what}: {wg} lanes without subgroups cannot share loads");
+                continue;
+            }
             if q8_x && !quantize_x::supports(m.ty) {
                 assert!(mv.is_err(), "{what}: {:?} has no product with 8-bit activations", m.ty);
                 continue;

@@ -24,8 +24,11 @@ pub struct KernelResult {
     /// "matvec" (the adapter's default layout; weights not in cache, as in
     /// decode), "matvec:coop" / "matvec:rows"
     /// (the other matvec layout, for comparison), "matvec:x-storage" (the
-    /// default layout reading x from storage, where it defaults to a uniform)
-    /// or "matmul"; "attention" (one layer's decode attention, split and
+    /// default layout reading x from storage, where it defaults to a uniform),
+    /// "matvec:x-own" (the default layout with each lane loading the 8-bit
+    /// activations itself, where their loads are shared by default),
+    /// "matvec:f32-x" / "matvec:q8-x" (f32 or 8-bit activations, whichever
+    /// the default is not) or "matmul"; "attention" (one layer's decode attention, split and
     /// combine passes in the adapter's shape, over `tokens` cached keys of an
     /// f32 cache), "attention:per-head" (the per-head lane pass, where the
     /// adapter's shape is the grouped one) and "attention:prefill" (one
@@ -127,6 +130,7 @@ pub fn run(gpu: &Gpu, shape: &SynthShape, tokens: usize, roof: &Roofline) -> Res
                 lane_rows: !default.lane_rows,
                 rpw: if default.lane_rows { 1 } else { 2 },
                 uniform_x: false,
+                shared_x: false,
                 ..default
             };
             let mut layouts =
@@ -135,10 +139,14 @@ pub fn run(gpu: &Gpu, shape: &SynthShape, tokens: usize, roof: &Roofline) -> Res
                 // The default layout with x read from storage, for comparison.
                 layouts.push(("matvec:x-storage", Layout { uniform_x: false, ..default }));
             }
+            if default.shared_x {
+                // Each lane loading the activations itself, for comparison.
+                layouts.push(("matvec:x-own", Layout { shared_x: false, ..default }));
+            }
             if default.q8_x {
                 // The default layout with f32 activations, for comparison.
                 let uniform_x = default.lane_rows && matvec::uniform_x_fits(gpu, cols);
-                layouts.push(("matvec:f32-x", Layout { q8_x: false, uniform_x, ..default }));
+                layouts.push(("matvec:f32-x", Layout { q8_x: false, uniform_x, shared_x: false, ..default }));
             } else if quantize_x::supports(ty) && cols % quantize_x::BLOCK == 0 {
                 // With 8-bit activations (off by default on GPUs until measured).
                 layouts.push(("matvec:q8-x", Layout { q8_x: true, ..default }));

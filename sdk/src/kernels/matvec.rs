@@ -24,7 +24,7 @@ pub fn dot_snippet(ty: GpuType, lane_rows: bool) -> &'static str {
 }
 
 /// The four-rows step of the lane-rows product (`rows4_dot`): Q4_0 and
-/// Q8_0 read each row's block scales eight at a time.
+/// Q8_0 read one scale word per row for two blocks.
 fn rows4_snippet(ty: GpuType) -> &'static str {
     match ty {
         GpuType::Q4_0 | GpuType::Q8_0 => include_str!("../../../shaders/dot_rows4_scaled.wgsl"),
@@ -70,21 +70,31 @@ pub fn source_uniform_x(ty: GpuType, variant: Variant, lane_rows: bool, cols: us
 
 /// The composed source reading 8-bit activations (`quantize_x.wgsl`'s
 /// layout) from storage, or from a uniform binding where `uniform_cols`
-/// gives the row length. None for types without such a dot product.
-pub fn source_q8_x(ty: GpuType, variant: Variant, uniform_cols: Option<usize>) -> Option<String> {
+/// gives the row length; `shared`: the lanes of a lane-rows workgroup (one
+/// subgroup of at least six lanes) share their activation loads
+/// (`Layout::shared_x`; needs the subgroups variant). None for types
+/// without such a dot product.
+pub fn source_q8_x(ty: GpuType, variant: Variant, uniform_cols: Option<usize>, shared: bool) -> Option<String> {
     let dot = dot_q8_snippet(ty)?;
     let access = include_str!("../../../shaders/x_q8.wgsl");
-    Some(match uniform_cols {
-        Some(cols) => {
-            let size = format!("const XQ_VEC4S: u32 = {}u;", quantize_x::row_bytes(cols) / 16);
-            let binding = include_str!("../../../shaders/x_q8_uniform.wgsl");
-            compose(variant, true, &[ty.snippet(), &size, binding, access, dot, rows4_snippet(ty), SOURCE])
+    let size = uniform_cols.map(|cols| format!("const XQ_VEC4S: u32 = {}u;", quantize_x::row_bytes(cols) / 16));
+    let binding = match uniform_cols {
+        Some(_) => include_str!("../../../shaders/x_q8_uniform.wgsl"),
+        None => include_str!("../../../shaders/x_q8_storage.wgsl"),
+    };
+    let (pair, rows4) = match ty {
+        GpuType::Q4_0 | GpuType::Q8_0 => {
+            let pair = if shared && variant.subgroups {
+                include_str!("../../../shaders/x_q8_pair_shared.wgsl")
+            } else {
+                include_str!("../../../shaders/x_q8_pair_loads.wgsl")
+            };
+            (pair, include_str!("../../../shaders/dot_rows4_q8.wgsl"))
         }
-        None => {
-            let binding = include_str!("../../../shaders/x_q8_storage.wgsl");
-            compose(variant, true, &[ty.snippet(), binding, access, dot, rows4_snippet(ty), SOURCE])
-        }
-    })
+        _ => ("", rows4_snippet(ty)),
+    };
+    let size = size.as_deref().unwrap_or("");
+    Some(compose(variant, true, &[ty.snippet(), size, binding, access, pair, dot, rows4, SOURCE]))
 }
 
 /// Whether rows of `cols` values fit the uniform binding of
@@ -140,6 +150,12 @@ pub struct Layout {
     /// x quantized to 8 bits per value first (`shaders/quantize_x.wgsl`),
     /// then integer dot products: the block types, on CPU adapters.
     pub q8_x: bool,
+    /// With `lane_rows` and `q8_x`: the workgroup's lanes share their loads
+    /// of the activations through subgroup broadcasts
+    /// (`shaders/x_q8_pair_shared.wgsl`; the four-rows step of Q4_0 and Q8_0,
+    /// the other types ignore it); needs subgroups and
+    /// a workgroup of one subgroup of at least six lanes ([`Layout::can_share_x`]).
+    pub shared_x: bool,
 }
 
 impl Layout {
@@ -165,15 +181,25 @@ impl Layout {
             let least = if four_rows(ty) { 4 } else { 2 };
             let rpw = (32768 / (row_bytes.max(1) * u64::from(wg))).clamp(least, 8) as u32;
             let uniform_x = if q8_x { q8_uniform_fits(gpu, cols) } else { uniform_x_fits(gpu, cols) };
-            Layout { lane_rows: true, rpw, wg, uniform_x, q8_x }
+            // Shared activation loads: 3-10 % less time per Q4_0/Q8_0 product
+            // on Mesa 22.3's lavapipe (BENCHMARKS.md, session 15).
+            let shared_x = q8_x && four_rows(ty) && Self::can_share_x(variant, wg);
+            Layout { lane_rows: true, rpw, wg, uniform_x, q8_x, shared_x }
         } else {
             // One row per workgroup, except for very tall matrices (the output
             // projection: 150k rows), where a GPU spends longer scheduling
             // that many single-subgroup workgroups than reading the rows
             // (H100: 186 µs for 77 MB of Q4_0 at one row per workgroup).
             let rpw = if rows > TALL_ROWS { 4 } else { 1 };
-            Layout { lane_rows: false, rpw, wg, uniform_x: false, q8_x }
+            Layout { lane_rows: false, rpw, wg, uniform_x: false, q8_x, shared_x: false }
         }
+    }
+
+    /// Whether lane-rows workgroups of `wg` lanes can share their loads of
+    /// 8-bit activations (`shared_x`): with subgroups a workgroup is one
+    /// subgroup (`reduce_workgroup`), and a pair of blocks needs six lanes.
+    pub fn can_share_x(variant: Variant, wg: u32) -> bool {
+        variant.subgroups && wg >= 6
     }
 
     /// Output rows one workgroup covers.
@@ -352,12 +378,15 @@ impl MatVec {
     fn source_for(gpu: &Gpu, m: &GpuMatrix, layout: Layout, x: &wgpu::Buffer) -> Result<String> {
         let variant = Variant::of(gpu);
         let refuse = |what: &str| Error::Gpu { reason: format!("{}: {what} ({} values per row)", m.name, m.cols) };
+        if layout.shared_x && !(layout.lane_rows && layout.q8_x && Layout::can_share_x(variant, layout.wg)) {
+            return Err(refuse("shared activation loads need lane rows, 8-bit activations and a subgroup of 6 lanes"));
+        }
         if layout.q8_x {
             if layout.uniform_x && !q8_uniform_fits(gpu, m.cols) {
                 return Err(refuse("8-bit activations do not fit a uniform binding"));
             }
             let uniform_cols = layout.uniform_x.then_some(m.cols);
-            return source_q8_x(m.ty, variant, uniform_cols)
+            return source_q8_x(m.ty, variant, uniform_cols, layout.shared_x)
                 .ok_or_else(|| refuse(&format!("{:?} has no product with 8-bit activations", m.ty)));
         }
         if layout.uniform_x {

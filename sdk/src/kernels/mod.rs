@@ -250,8 +250,11 @@ pub fn all_sources(variant: Variant) -> Vec<(String, String)> {
             v.push((format!("matvec {ty:?} rows={lane_rows} x-uniform"), uniform));
         }
         for uniform_cols in [None, Some(64)] {
-            if let Some(src) = matvec::source_q8_x(ty, variant, uniform_cols) {
-                v.push((format!("matvec {ty:?} q8-x uniform={}", uniform_cols.is_some()), src));
+            for shared in [false, true] {
+                if let Some(src) = matvec::source_q8_x(ty, variant, uniform_cols, shared) {
+                    let name = format!("matvec {ty:?} q8-x uniform={} shared={shared}", uniform_cols.is_some());
+                    v.push((name, src));
+                }
             }
         }
         v.push((format!("matmul {ty:?}"), matmul::source(ty, variant, false)));
