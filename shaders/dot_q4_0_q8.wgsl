@@ -20,7 +20,7 @@ fn unit_raw_q8(row_word: u32, u: u32, x: XqBlock) -> f32 {
 }
 
 fn unit_raw(row_word: u32, u: u32, xrow: u32) -> f32 {
-    return unit_raw_q8(row_word, u, xq_block(u));
+    return unit_raw_q8(row_word, u, xq_one(u));
 }
 
 fn unit_dot(row_word: u32, u: u32, xrow: u32) -> f32 {

@@ -20,16 +20,17 @@ fn unit_dot(row_word: u32, u: u32, xrow: u32) -> f32 {
     for (var c = 0u; c < 4u; c++) {
         let q0 = w_vec4(row_vec4_at(row_word, b4 + 1u + 2u * c));         // the chunk's bytes 0..15
         let q1 = w_vec4(row_vec4_at(row_word, b4 + 2u + 2u * c));         // bytes 16..31
-        for (var h = 0u; h < 2u; h++) {
-            let xb = 8u * u + 2u * c + h;
-            let x0 = xq_quants(xb, 0u);
-            let x1 = xq_quants(xb, 1u);
-            let shift = vec4<u32>(4u * h);
-            let s = nibble_dot16(q0 >> shift, x0) + nibble_dot16(q1 >> shift, x1);
-            let sm = unpack_scale_min(sc, 2u * c + h);
-            let xs = xq_scale(xb);
-            total += xs.x * (dm.x * sm.x * f32(s) - dm.y * sm.y * xs.y);
-        }
+        let x = xq_pair(4u * u + c);   // activation blocks 8u + 2c (low nibbles) and 8u + 2c + 1 (high)
+        total += sub_block_dot(dm, unpack_scale_min(sc, 2u * c), nibble_dot16(q0, x.a.lo) + nibble_dot16(q1, x.a.hi),
+                               x.a);
+        let s = nibble_dot16(q0 >> vec4<u32>(4u), x.b.lo) + nibble_dot16(q1 >> vec4<u32>(4u), x.b.hi);
+        total += sub_block_dot(dm, unpack_scale_min(sc, 2u * c + 1u), s, x.b);
     }
     return total;
+}
+
+// One sub-block's term from its integer sum s: d_x (d sc s - dmin m Σq).
+fn sub_block_dot(dm: vec2<f32>, sm: vec2<f32>, s: i32, x: XqBlock) -> f32 {
+    let xs = xq_head_scale(x.head);
+    return xs.x * (dm.x * sm.x * f32(s) - dm.y * sm.y * xs.y);
 }

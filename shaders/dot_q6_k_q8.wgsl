@@ -10,17 +10,18 @@ const UNIT: u32 = 32u;
 
 fn unit_dot(row_word: u32, u: u32, xrow: u32) -> f32 {
     let unit = q6_k_unit(row_word, u);
-    let sums = xq_half_sums(u);
+    let x = xq_one(u);
+    let sums = vec2<f32>(bitcast<vec2<i32>>(x.head.zw));   // the halves' quant sums
     var part = vec2<f32>(0.0);
     for (var half = 0u; half < 2u; half++) {
         let ql = w_vec4(unit.ql4 + half * TILE_ROWS);
         let qh = w_vec4(unit.qh4 + half * TILE_ROWS);
-        let xw = xq_quants(u, half);
+        let xw = select(x.lo, x.hi, half == 1u);
         var s = 0;
         for (var j = 0u; j < 4u; j++) {
             s += dot4I8Packed(q6_k_quants(unit, ql, qh, j), xw[j]);
         }
         part[half] = f32(s) - 32.0 * sums[half];
     }
-    return xq_scale(u).x * dot(unit.d, part);
+    return xq_head_scale(x.head).x * dot(unit.d, part);
 }

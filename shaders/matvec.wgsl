@@ -126,18 +126,21 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
                 }
             }
         }
+        // One row (pair) per lane; lanes past the end compute the last
+        // row too, so that all lanes call the dot products in step (their
+        // activation loads may be shared, x_q8_pair_shared.wgsl).
         for (; k < RPW; k++) {
             let r = first + k * WG + lid;
-            if (r < out_rows()) {
-                let row = row_start(weight_row(r));
-                var a = 0.0;
-                var b = 0.0;
-                for (var u = 0u; u < units; u++) {
-                    a += unit_dot(row, u, xrow);
-                    if (PAIRS) {
-                        b += unit_dot(row + second, u, xrow);
-                    }
+            let row = row_start(weight_row(min(r, out_rows() - 1u)));
+            var a = 0.0;
+            var b = 0.0;
+            for (var u = 0u; u < units; u++) {
+                a += unit_dot(row, u, xrow);
+                if (PAIRS) {
+                    b += unit_dot(row + second, u, xrow);
                 }
+            }
+            if (r < out_rows()) {
                 out[out_offset() + r] = finish(a, b);
             }
         }

@@ -3,7 +3,8 @@
 // q8_block.wgsl, three vec4<u32> per block of 32.
 
 // One block's three vec4s as stored: its quants 0..15 and 16..31 (four per
-// word), then its scale and quant sums (see xq_scale, xq_half_sums).
+// word), then its scale d, the sum of its quants and the sums of quants
+// 0..15 and 16..31 (as i32 bits).
 struct XqBlock {
     lo: vec4<u32>,
     hi: vec4<u32>,
@@ -17,21 +18,6 @@ fn xq_block(u: u32) -> XqBlock {
 // A block's scale d and the sum of its quants, from its third vec4.
 fn xq_head_scale(head: vec4<u32>) -> vec2<f32> {
     return vec2<f32>(bitcast<f32>(head.x), f32(bitcast<i32>(head.y)));
-}
-
-// Quants 16·half .. 16·half + 15 of block u, four per word.
-fn xq_quants(u: u32, half: u32) -> vec4<u32> {
-    return xq[3u * u + half];
-}
-
-// Block u's scale d and the sum of its quants.
-fn xq_scale(u: u32) -> vec2<f32> {
-    return xq_head_scale(xq[3u * u + 2u]);
-}
-
-// The sums of block u's quants 0..15 and 16..31.
-fn xq_half_sums(u: u32) -> vec2<f32> {
-    return vec2<f32>(bitcast<vec2<i32>>(xq[3u * u + 2u].zw));
 }
 
 // Nibbles against quants, two products per 32-bit multiply (lavapipe turns

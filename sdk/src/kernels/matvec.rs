@@ -82,16 +82,14 @@ pub fn source_q8_x(ty: GpuType, variant: Variant, uniform_cols: Option<usize>, s
         Some(_) => include_str!("../../../shaders/x_q8_uniform.wgsl"),
         None => include_str!("../../../shaders/x_q8_storage.wgsl"),
     };
-    let (pair, rows4) = match ty {
-        GpuType::Q4_0 | GpuType::Q8_0 => {
-            let pair = if shared && variant.subgroups {
-                include_str!("../../../shaders/x_q8_pair_shared.wgsl")
-            } else {
-                include_str!("../../../shaders/x_q8_pair_loads.wgsl")
-            };
-            (pair, include_str!("../../../shaders/dot_rows4_q8.wgsl"))
-        }
-        _ => ("", rows4_snippet(ty)),
+    let pair = if shared && variant.subgroups {
+        include_str!("../../../shaders/x_q8_pair_shared.wgsl")
+    } else {
+        include_str!("../../../shaders/x_q8_pair_loads.wgsl")
+    };
+    let rows4 = match ty {
+        GpuType::Q4_0 | GpuType::Q8_0 => include_str!("../../../shaders/dot_rows4_q8.wgsl"),
+        _ => rows4_snippet(ty),
     };
     let size = size.as_deref().unwrap_or("");
     Some(compose(variant, true, &[ty.snippet(), size, binding, access, pair, dot, rows4, SOURCE]))
@@ -152,8 +150,7 @@ pub struct Layout {
     pub q8_x: bool,
     /// With `lane_rows` and `q8_x`: the workgroup's lanes share their loads
     /// of the activations through subgroup broadcasts
-    /// (`shaders/x_q8_pair_shared.wgsl`; the four-rows step of Q4_0 and Q8_0,
-    /// the other types ignore it); needs subgroups and
+    /// (`shaders/x_q8_pair_shared.wgsl`); needs subgroups and
     /// a workgroup of one subgroup of at least six lanes ([`Layout::can_share_x`]).
     pub shared_x: bool,
 }
@@ -183,7 +180,7 @@ impl Layout {
             let uniform_x = if q8_x { q8_uniform_fits(gpu, cols) } else { uniform_x_fits(gpu, cols) };
             // Shared activation loads: 3-10 % less time per Q4_0/Q8_0 product
             // on Mesa 22.3's lavapipe (BENCHMARKS.md, session 15).
-            let shared_x = q8_x && four_rows(ty) && Self::can_share_x(variant, wg);
+            let shared_x = q8_x && Self::can_share_x(variant, wg);
             Layout { lane_rows: true, rpw, wg, uniform_x, q8_x, shared_x }
         } else {
             // One row per workgroup, except for very tall matrices (the output
