@@ -114,7 +114,8 @@ enum Command {
         /// smollm2-135m, smollm2-360m, qwen2.5-0.5b, llama-3.2-1b or qwen2.5-1.5b.
         #[arg(long)]
         shape: String,
-        /// f16, q8_0, q4_0 or q4_k.
+        /// f16, q8_0, q4_0, q4_k, or q4_k_m (llama.cpp's mix: Q4_K, with Q6_K
+        /// for the output and for attn_v and ffn_down in some blocks).
         #[arg(long)]
         quant: String,
         /// Output file.

@@ -108,16 +108,62 @@ pub fn shape(name: &str) -> Result<SynthShape> {
     })
 }
 
+/// Which types a synthetic model's matrices get.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recipe {
+    /// Every matrix of one type (F16, Q8_0, Q4_0 or Q4_K).
+    Uniform(GgmlType),
+    /// llama.cpp's Q4_K_M mix, the most common quantization of published
+    /// GGUFs: Q4_K, with Q6_K for the output projection (the token
+    /// embedding where it is tied) and for `attn_v` and `ffn_down` in the
+    /// blocks llama.cpp gives more bits (`more_bits`).
+    Q4KM,
+}
+
+impl From<GgmlType> for Recipe {
+    fn from(t: GgmlType) -> Self {
+        Recipe::Uniform(t)
+    }
+}
+
+impl Recipe {
+    /// The type of matrix `name` (a GGUF tensor name) in block `layer` of
+    /// `layers`, before the fallback for rows its blocks do not divide.
+    fn quant(self, name: &str, layer: u64, layers: u64) -> GgmlType {
+        match self {
+            Recipe::Uniform(t) => t,
+            Recipe::Q4KM if name == "token_embd.weight" || name == "output.weight" => GgmlType::Q6_K,
+            Recipe::Q4KM
+                if (name.ends_with("attn_v.weight") || name.ends_with("ffn_down.weight"))
+                    && more_bits(layer, layers) =>
+            {
+                GgmlType::Q6_K
+            }
+            Recipe::Q4KM => GgmlType::Q4_K,
+        }
+    }
+}
+
+/// The blocks llama.cpp's K-quant mixes quantize with more bits: the first
+/// and last eighth, and every third block between.
+fn more_bits(layer: u64, layers: u64) -> bool {
+    layer < layers / 8 || layer >= 7 * layers / 8 || (layer - layers / 8) % 3 == 2
+}
+
 /// The type a matrix with rows of `cols` gets: `quant` when its blocks fit,
 /// else Q8_0, else F16 (llama.cpp's converter also falls back per tensor).
 fn matrix_type(quant: GgmlType, cols: u64) -> GgmlType {
     [quant, GgmlType::Q8_0, GgmlType::F16].into_iter().find(|t| cols % t.block_size() == 0).unwrap_or(GgmlType::F32)
 }
 
-/// Build the GGUF of `shape` with weights of `quant` (F16, Q8_0, Q4_0, Q4_K).
-pub fn build(shape: &SynthShape, quant: GgmlType, seed: u64) -> Result<GgufWriter> {
-    if !matches!(quant, GgmlType::F16 | GgmlType::Q8_0 | GgmlType::Q4_0 | GgmlType::Q4_K) {
-        return Err(Error::UnsupportedType { dtype: quant.name(), op: "synthetic models" });
+/// Build the GGUF of `shape` with weights of `recipe` (a type: F16, Q8_0,
+/// Q4_0, Q4_K; or a mix).
+pub fn build(shape: &SynthShape, recipe: impl Into<Recipe>, seed: u64) -> Result<GgufWriter> {
+    let recipe = recipe.into();
+    if let Recipe::Uniform(quant) = recipe {
+        if !matches!(quant, GgmlType::F16 | GgmlType::Q8_0 | GgmlType::Q4_0 | GgmlType::Q4_K) {
+            return Err(Error::UnsupportedType { dtype: quant.name(), op: "synthetic models" });
+        }
     }
     let s = shape;
     let a = s.arch;
@@ -141,6 +187,8 @@ pub fn build(shape: &SynthShape, quant: GgmlType, seed: u64) -> Result<GgufWrite
         let n = dims.iter().product::<u64>() as usize;
         let values: Vec<f32> =
             (0..n).map(|_| if norm { 1.0 + rng.gen_range(-0.1..0.1) } else { rng.gen_range(-scale..scale) }).collect();
+        let layer = name.split('.').nth(1).and_then(|l| l.parse().ok()).unwrap_or(0);
+        let quant = recipe.quant(name, layer, s.layers);
         let t = if dims.len() == 1 { GgmlType::F32 } else { matrix_type(quant, dims[0]) };
         bytes.clear();
         quantize(t, &values, &mut bytes)?;
@@ -201,6 +249,6 @@ fn vocabulary(w: &mut GgufWriter, n: u64) {
 }
 
 /// Write the synthetic GGUF of `shape` to `path`.
-pub fn write(shape: &SynthShape, quant: GgmlType, seed: u64, path: &Path) -> Result<()> {
-    build(shape, quant, seed)?.write(path)
+pub fn write(shape: &SynthShape, recipe: impl Into<Recipe>, seed: u64, path: &Path) -> Result<()> {
+    build(shape, recipe, seed)?.write(path)
 }

@@ -6,7 +6,7 @@ use hearth::gguf::{GgmlType, GgufFile};
 use hearth::gpu::DeviceOptions;
 use hearth::gpu::GpuModel;
 use hearth::model::CpuState;
-use hearth::synth::{self, SynthShape};
+use hearth::synth::{self, Recipe, SynthShape};
 use hearth::tensor::Mapped;
 use hearth::{Model, ModelSource};
 use hearth_tests::{test_gpu, test_gpu_with};
@@ -42,6 +42,40 @@ fn real_shapes_load_with_their_dimensions() {
 }
 
 #[test]
+fn q4_k_m_gives_q6_k_where_llama_cpp_does() {
+    let shape = SynthShape {
+        name: "eight blocks",
+        arch: "llama",
+        dim: 256,
+        layers: 8,
+        heads: 4,
+        kv_heads: 2,
+        ffn: 768,
+        vocab: 300,
+        context: 64,
+        rope_theta: 10000.0,
+    };
+    let bytes = synth::build(&shape, Recipe::Q4KM, 3).unwrap().to_bytes();
+    let g = GgufFile::parse(Path::new("synth.gguf"), Arc::new(Mapped::Owned(bytes))).unwrap();
+    let ty = |name: &str| g.tensor(name).unwrap().dtype;
+    // Tied embeddings: the token embedding is also the output projection.
+    assert_eq!(ty("token_embd.weight"), GgmlType::Q6_K);
+    // More bits in the first and last eighth and every third block between.
+    for l in 0..8 {
+        let want = if [0, 3, 6, 7].contains(&l) { GgmlType::Q6_K } else { GgmlType::Q4_K };
+        assert_eq!(ty(&format!("blk.{l}.attn_v.weight")), want, "attn_v {l}");
+        assert_eq!(ty(&format!("blk.{l}.ffn_down.weight")), want, "ffn_down {l}");
+        assert_eq!(ty(&format!("blk.{l}.attn_q.weight")), GgmlType::Q4_K, "attn_q {l}");
+        assert_eq!(ty(&format!("blk.{l}.ffn_up.weight")), GgmlType::Q4_K, "ffn_up {l}");
+    }
+    // A model whose rows no Q6_K block divides falls back to Q8_0 there.
+    let narrow = SynthShape { dim: 96, heads: 2, kv_heads: 1, ffn: 96, ..shape };
+    let bytes = synth::build(&narrow, Recipe::Q4KM, 3).unwrap().to_bytes();
+    let g = GgufFile::parse(Path::new("synth.gguf"), Arc::new(Mapped::Owned(bytes))).unwrap();
+    assert_eq!(g.tensor("token_embd.weight").unwrap().dtype, GgmlType::Q8_0);
+}
+
+#[test]
 fn every_quantization_runs_on_the_gpu_as_on_the_cpu() {
     let Some(gpu) = test_gpu() else { return };
     let gpu = Arc::new(gpu);
@@ -58,7 +92,8 @@ fn every_quantization_runs_on_the_gpu_as_on_the_cpu() {
             context: 64,
             rope_theta: 10000.0,
         };
-        for quant in [GgmlType::F16, GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::Q4_K] {
+        let uniform = [GgmlType::F16, GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::Q4_K].map(Recipe::from);
+        for quant in uniform.into_iter().chain([Recipe::Q4KM]) {
             let model = load(synth::build(&shape, quant, 7).unwrap().to_bytes());
             let tokens = [1u32, 17, 299, 0, 42, 123];
             let mut cs = CpuState::new(&model, tokens.len());
@@ -66,7 +101,7 @@ fn every_quantization_runs_on_the_gpu_as_on_the_cpu() {
             let g = GpuModel::upload(gpu.clone(), &model).unwrap();
             let mut st = g.new_state(tokens.len(), 4).unwrap();
             let got = g.forward_all(&mut st, &tokens, 0).unwrap();
-            assert_matches_cpu(&got, &cpu, &format!("{arch} {quant}"));
+            assert_matches_cpu(&got, &cpu, &format!("{arch} {quant:?}"));
         }
     }
 }

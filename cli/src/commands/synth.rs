@@ -2,16 +2,18 @@
 
 use anyhow::Result;
 use hearth::gguf::GgmlType;
+use hearth::synth::Recipe;
 use std::path::Path;
 
 /// The quantization names `--quant` accepts.
-pub fn parse_quant(q: &str) -> Result<GgmlType> {
+pub fn parse_quant(q: &str) -> Result<Recipe> {
     Ok(match q.to_ascii_lowercase().as_str() {
-        "f16" => GgmlType::F16,
-        "q8_0" => GgmlType::Q8_0,
-        "q4_0" => GgmlType::Q4_0,
-        "q4_k" => GgmlType::Q4_K,
-        other => anyhow::bail!("unknown quantization {other:?} (f16, q8_0, q4_0, q4_k)"),
+        "f16" => GgmlType::F16.into(),
+        "q8_0" => GgmlType::Q8_0.into(),
+        "q4_0" => GgmlType::Q4_0.into(),
+        "q4_k" => GgmlType::Q4_K.into(),
+        "q4_k_m" => Recipe::Q4KM,
+        other => anyhow::bail!("unknown quantization {other:?} (f16, q8_0, q4_0, q4_k, q4_k_m)"),
     })
 }
 
@@ -20,6 +22,11 @@ pub fn run(shape: &str, quant: &str, out: &Path, seed: u64) -> Result<()> {
     let q = parse_quant(quant)?;
     hearth::synth::write(&s, q, seed, out)?;
     let size = std::fs::metadata(out)?.len();
-    eprintln!("wrote {} ({:.1} MiB): {} with {q} weights, seed {seed}", out.display(), size as f64 / 1048576.0, s.name);
+    eprintln!(
+        "wrote {} ({:.1} MiB): {} with {quant} weights, seed {seed}",
+        out.display(),
+        size as f64 / 1048576.0,
+        s.name
+    );
     Ok(())
 }
