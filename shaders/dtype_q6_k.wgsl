@@ -68,8 +68,8 @@ fn raw_group(raw: Raw, row_word: u32, g: u32, s: vec2<f32>) -> vec4<f32> {
 
 // Where the matrix-vector product's unit u lies in the row at row_word: a
 // run of 32 outputs of a super-block, half h = (u % 8) / 4, quarter
-// k = u % 4, i.e. y[32k + l] of that half for l in 0..32 (dot_q6_k.wgsl,
-// dot_q6_k_q8.wgsl). Its 8 ql and 8 qh words are two aligned vec4s each;
+// k = u % 4, i.e. y[32k + l] of that half for l in 0..32 (dot_q6_k.wgsl;
+// dot_q6_k_q8.wgsl takes a whole half at a time). Its 8 ql and 8 qh words are two aligned vec4s each;
 // its halves of 16 have one scale each.
 struct Q6Unit {
     ql4: u32,           // vec4 index of its first ql words (the second: TILE_ROWS on)

@@ -132,6 +132,8 @@ impl Recipe {
     fn quant(self, name: &str, layer: u64, layers: u64) -> GgmlType {
         match self {
             Recipe::Uniform(t) => t,
+            // Synthetic models tie their embeddings: the token embedding is
+            // the output projection.
             Recipe::Q4KM if name == "token_embd.weight" || name == "output.weight" => GgmlType::Q6_K,
             Recipe::Q4KM
                 if (name.ends_with("attn_v.weight") || name.ends_with("ffn_down.weight"))

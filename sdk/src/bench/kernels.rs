@@ -22,13 +22,13 @@ use std::sync::Arc;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct KernelResult {
     /// "matvec" (the adapter's default layout; weights not in cache, as in
-    /// decode), "matvec:coop" / "matvec:rows"
-    /// (the other matvec layout, for comparison), "matvec:x-storage" (the
-    /// default layout reading x from storage, where it defaults to a uniform),
-    /// "matvec:x-own" (the default layout with each lane loading the 8-bit
-    /// activations itself, where their loads are shared by default),
-    /// "matvec:f32-x" / "matvec:q8-x" (f32 or 8-bit activations, whichever
-    /// the default is not) or "matmul"; "attention" (one layer's decode attention, split and
+    /// decode), "matvec:coop" / "matvec:rows" (the other matvec layout, for
+    /// comparison), "matvec:x-storage" (the default layout reading x from
+    /// storage, where it defaults to a uniform), "matvec:x-own" (the default
+    /// layout with each lane loading the 8-bit activations itself, where
+    /// their loads are shared by default), "matvec:f32-x" / "matvec:q8-x"
+    /// (f32 or 8-bit activations, whichever the default is not) or
+    /// "matmul"; "attention" (one layer's decode attention, split and
     /// combine passes in the adapter's shape, over `tokens` cached keys of an
     /// f32 cache), "attention:per-head" (the per-head lane pass, where the
     /// adapter's shape is the grouped one) and "attention:prefill" (one

@@ -178,8 +178,9 @@ impl Layout {
             let least = if four_rows(ty) { 4 } else { 2 };
             let rpw = (32768 / (row_bytes.max(1) * u64::from(wg))).clamp(least, 8) as u32;
             let uniform_x = if q8_x { q8_uniform_fits(gpu, cols) } else { uniform_x_fits(gpu, cols) };
-            // Shared activation loads: 3-10 % less time per Q4_0/Q8_0 product
-            // on Mesa 22.3's lavapipe (BENCHMARKS.md, session 15).
+            // Shared activation loads: 3-12 % less time per Q4_0/Q8_0 product
+            // and 17-25 % per Q4_K one on Mesa 22.3's lavapipe, no difference
+            // on Mesa 26.1's (BENCHMARKS.md, session 15).
             let shared_x = q8_x && Self::can_share_x(variant, wg);
             Layout { lane_rows: true, rpw, wg, uniform_x, q8_x, shared_x }
         } else {
