@@ -43,7 +43,7 @@ fi
 [ $MODE = tests ] && exit 0
 [ $MODE = all ] && step roofline 60 $B/hearth bench --roofline --json
 mkdir -p /tmp/m
-for sq in ${SHAPES:-qwen2.5-0.5b:q4_0 llama-3.2-1b:q4_0 qwen2.5-0.5b:q8_0 llama-3.2-1b:q8_0 smollm2-135m:q4_0 qwen2.5-1.5b:q4_0 llama-3.2-1b:f16 llama-3.2-1b:q4_k}; do
+for sq in ${SHAPES:-qwen2.5-0.5b:q4_0 llama-3.2-1b:q4_0 qwen2.5-0.5b:q8_0 llama-3.2-1b:q8_0 smollm2-135m:q4_0 qwen2.5-1.5b:q4_0 llama-3.2-1b:f16 llama-3.2-1b:q4_k llama-3.2-1b:q4_k_m}; do
   s=${sq%:*}; q=${sq#*:}; f=/tmp/m/$s-$q.gguf
   $B/hearth synth --shape $s --quant $q --out $f > /dev/null 2>&1 || { echo "synth $s $q failed" >> $S; continue; }
   step hearth-$s-$q 60 $B/hearth bench -m $f --repeat ${REPEAT:-3} ${PROFILE:-} --json

@@ -21,7 +21,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--hearth", default="target/release/hearth")
     p.add_argument("--shapes", default="smollm2-135m,smollm2-360m,qwen2.5-0.5b,llama-3.2-1b,qwen2.5-1.5b")
-    p.add_argument("--quants", default="f16,q8_0,q4_0,q4_k")
+    p.add_argument("--quants", default="f16,q8_0,q4_0,q4_k,q4_k_m")
     p.add_argument("--prompt-tokens", type=int, default=128)
     p.add_argument("--gen-tokens", type=int, default=32)
     p.add_argument("--repeat", type=int, default=2)
