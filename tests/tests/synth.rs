@@ -13,9 +13,28 @@ use hearth_tests::{test_gpu, test_gpu_with};
 use std::path::Path;
 use std::sync::Arc;
 
+fn parse(bytes: Vec<u8>) -> GgufFile {
+    GgufFile::parse(Path::new("synth.gguf"), Arc::new(Mapped::Owned(bytes))).unwrap()
+}
+
 fn load(bytes: Vec<u8>) -> Model {
-    let g = GgufFile::parse(Path::new("synth.gguf"), Arc::new(Mapped::Owned(bytes))).unwrap();
-    Model::load(&ModelSource::Gguf(g)).unwrap()
+    Model::load(&ModelSource::Gguf(parse(bytes))).unwrap()
+}
+
+/// A small model of `layers` blocks whose rows are whole 256-blocks.
+fn tiny(arch: &'static str, layers: u64) -> SynthShape {
+    SynthShape {
+        name: "tiny",
+        arch,
+        dim: 256,
+        layers,
+        heads: 4,
+        kv_heads: 2,
+        ffn: 768,
+        vocab: 300,
+        context: 64,
+        rope_theta: 10000.0,
+    }
 }
 
 /// GPU logits against the CPU reference's on the same file: the same
@@ -43,20 +62,8 @@ fn real_shapes_load_with_their_dimensions() {
 
 #[test]
 fn q4_k_m_gives_q6_k_where_llama_cpp_does() {
-    let shape = SynthShape {
-        name: "eight blocks",
-        arch: "llama",
-        dim: 256,
-        layers: 8,
-        heads: 4,
-        kv_heads: 2,
-        ffn: 768,
-        vocab: 300,
-        context: 64,
-        rope_theta: 10000.0,
-    };
-    let bytes = synth::build(&shape, Recipe::Q4KM, 3).unwrap().to_bytes();
-    let g = GgufFile::parse(Path::new("synth.gguf"), Arc::new(Mapped::Owned(bytes))).unwrap();
+    let shape = tiny("llama", 8);
+    let g = parse(synth::build(&shape, Recipe::Q4KM, 3).unwrap().to_bytes());
     let ty = |name: &str| g.tensor(name).unwrap().dtype;
     // Tied embeddings: the token embedding is also the output projection.
     assert_eq!(ty("token_embd.weight"), GgmlType::Q6_K);
@@ -70,8 +77,7 @@ fn q4_k_m_gives_q6_k_where_llama_cpp_does() {
     }
     // A model whose rows no Q6_K block divides falls back to Q8_0 there.
     let narrow = SynthShape { dim: 96, heads: 2, kv_heads: 1, ffn: 96, ..shape };
-    let bytes = synth::build(&narrow, Recipe::Q4KM, 3).unwrap().to_bytes();
-    let g = GgufFile::parse(Path::new("synth.gguf"), Arc::new(Mapped::Owned(bytes))).unwrap();
+    let g = parse(synth::build(&narrow, Recipe::Q4KM, 3).unwrap().to_bytes());
     assert_eq!(g.tensor("token_embd.weight").unwrap().dtype, GgmlType::Q8_0);
 }
 
@@ -80,18 +86,7 @@ fn every_quantization_runs_on_the_gpu_as_on_the_cpu() {
     let Some(gpu) = test_gpu() else { return };
     let gpu = Arc::new(gpu);
     for arch in ["llama", "qwen2"] {
-        let shape = SynthShape {
-            name: "tiny",
-            arch,
-            dim: 256,
-            layers: 2,
-            heads: 4,
-            kv_heads: 2,
-            ffn: 768,
-            vocab: 300,
-            context: 64,
-            rope_theta: 10000.0,
-        };
+        let shape = tiny(arch, 2);
         let uniform = [GgmlType::F16, GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::Q4_K].map(Recipe::from);
         for quant in uniform.into_iter().chain([Recipe::Q4KM]) {
             let model = load(synth::build(&shape, quant, 7).unwrap().to_bytes());
