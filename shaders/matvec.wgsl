@@ -112,17 +112,18 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
                 let r2 = r + WG;
                 let row = row_start(min(r, out_rows() - 1u));
                 let row2 = row_start(min(r2, out_rows() - 1u));
-                var a = 0.0;
-                var a2 = 0.0;
+                // unit_dot2: both rows' unit u, from the dot snippet where it
+                // takes the activations once for both (Q4_K against 8-bit
+                // activations), else two unit_dot (matvec.rs adds it).
+                var a = vec2<f32>(0.0);
                 for (var u = 0u; u < units; u++) {
-                    a += unit_dot(row, u, xrow);
-                    a2 += unit_dot(row2, u, xrow);
+                    a += unit_dot2(row, row2, u, xrow);
                 }
                 if (r < out_rows()) {
-                    out[out_offset() + r] = a;
+                    out[out_offset() + r] = a.x;
                 }
                 if (r2 < out_rows()) {
-                    out[out_offset() + r2] = a2;
+                    out[out_offset() + r2] = a.y;
                 }
             }
         }
@@ -132,16 +133,16 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         for (; k < RPW; k++) {
             let r = first + k * WG + lid;
             let row = row_start(weight_row(min(r, out_rows() - 1u)));
-            var a = 0.0;
-            var b = 0.0;
+            var a = vec2<f32>(0.0);
             for (var u = 0u; u < units; u++) {
-                a += unit_dot(row, u, xrow);
                 if (PAIRS) {
-                    b += unit_dot(row + second, u, xrow);
+                    a += unit_dot2(row, row + second, u, xrow);
+                } else {
+                    a.x += unit_dot(row, u, xrow);
                 }
             }
             if (r < out_rows()) {
-                out[out_offset() + r] = finish(a, b);
+                out[out_offset() + r] = finish(a.x, a.y);
             }
         }
         return;

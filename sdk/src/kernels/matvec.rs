@@ -39,6 +39,21 @@ pub fn reads_vec4_view(ty: GpuType, lane_rows: bool, q8_x: bool) -> bool {
     matches!(ty, GpuType::Q4_0 | GpuType::Q8_0 | GpuType::Q6_K) || (ty == GpuType::Q4_K && (lane_rows || q8_x))
 }
 
+/// `unit_dot2` (two rows' unit u, matvec.wgsl) for dot snippets without
+/// their own: the two rows' products one after the other.
+const DOT2_GENERIC: &str = "fn unit_dot2(ra: u32, rb: u32, u: u32, xrow: u32) -> vec2<f32> {
+    return vec2<f32>(unit_dot(ra, u, xrow), unit_dot(rb, u, xrow));
+}";
+
+/// The dot snippet's `unit_dot2`, where it has none of its own.
+fn dot2(dot: &str) -> &'static str {
+    if dot.contains("fn unit_dot2(") {
+        ""
+    } else {
+        DOT2_GENERIC
+    }
+}
+
 /// Activations from a uniform binding of one row (`shaders/x_uniform.wgsl`).
 pub const X_UNIFORM: &str = include_str!("../../../shaders/x_uniform.wgsl");
 
@@ -58,14 +73,15 @@ fn dot_q8_snippet(ty: GpuType) -> Option<&'static str> {
 /// x from storage (the last of `step.tokens` rows).
 pub fn source(ty: GpuType, variant: Variant, lane_rows: bool) -> String {
     let dot = dot_snippet(ty, lane_rows);
-    compose(variant, true, &[ty.snippet(), super::activations(ty), dot, rows4_snippet(ty), SOURCE])
+    compose(variant, true, &[ty.snippet(), super::activations(ty), dot, dot2(dot), rows4_snippet(ty), SOURCE])
 }
 
 /// The composed source reading x from a uniform binding of one row of
 /// `cols` values (a multiple of 4).
 pub fn source_uniform_x(ty: GpuType, variant: Variant, lane_rows: bool, cols: usize) -> String {
     let size = format!("const X_VEC4S: u32 = {}u;", cols / 4);
-    compose(variant, true, &[ty.snippet(), &size, X_UNIFORM, dot_snippet(ty, lane_rows), rows4_snippet(ty), SOURCE])
+    let dot = dot_snippet(ty, lane_rows);
+    compose(variant, true, &[ty.snippet(), &size, X_UNIFORM, dot, dot2(dot), rows4_snippet(ty), SOURCE])
 }
 
 /// The composed source reading 8-bit activations (`quantize_x.wgsl`'s
@@ -92,7 +108,7 @@ pub fn source_q8_x(ty: GpuType, variant: Variant, uniform_cols: Option<usize>, s
         _ => rows4_snippet(ty),
     };
     let size = size.as_deref().unwrap_or("");
-    Some(compose(variant, true, &[ty.snippet(), size, binding, access, pair, dot, rows4, SOURCE]))
+    Some(compose(variant, true, &[ty.snippet(), size, binding, access, pair, dot, dot2(dot), rows4, SOURCE]))
 }
 
 /// Whether rows of `cols` values fit the uniform binding of
