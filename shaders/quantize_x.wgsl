@@ -8,10 +8,13 @@
 // itself (rmsnorm_q8.wgsl); this pass serves the others (the attention
 // output, the FFN activation).
 //
-// The row read is the last of step.tokens rows, like matvec.wgsl's x.
+// The row read is the last of step.tokens rows, like matvec.wgsl's x; with
+// ALL_ROWS, every row t < step.tokens (workgroup row y = t) goes to row t
+// of xq, for the prefill product matmul_q8.wgsl.
 
 override N: u32;            // row length, a multiple of 32
 override WG: u32 = 64u;
+override ALL_ROWS: bool = false;
 
 @group(0) @binding(0) var<uniform> step: Step;
 @group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
@@ -20,16 +23,18 @@ override WG: u32 = 64u;
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let b = gid.x;
-    if (b >= N / 32u) {
+    let row = select(step.tokens - 1u, gid.y, ALL_ROWS);
+    if (b >= N / 32u || row >= step.tokens) {
         return;
     }
-    let first = ((step.tokens - 1u) * N + b * 32u) / 4u;
+    let first = (row * N + b * 32u) / 4u;
     var v: array<vec4<f32>, 8>;
     for (var k = 0u; k < 8u; k++) {
         v[k] = x[first + k];
     }
     let q = q8_block(v);
+    let out_block = select(0u, row, ALL_ROWS) * (N / 32u) + b;
     for (var k = 0u; k < 3u; k++) {
-        xq[3u * b + k] = q[k];
+        xq[3u * out_block + k] = q[k];
     }
 }

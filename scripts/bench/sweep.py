@@ -8,6 +8,11 @@ run is recorded, because on a shared machine absolute figures drift.
 
     python3 scripts/bench/sweep.py --hearth target/release/hearth \
         --shapes qwen2.5-0.5b,llama-3.2-1b --quants q4_0,q8_0 --prompt-tokens 128 --gen-tokens 32
+
+With --llamacpp (run it with the Python of the llama-cpp-python virtual
+environment, see llamacpp_peer.py) each row also measures llama.cpp on the
+same file right after Hearth, with the same prompt, generated tokens and
+repeats, and adds Hearth / llama.cpp for prefill and decode.
 """
 
 import argparse
@@ -27,33 +32,54 @@ def main():
     p.add_argument("--repeat", type=int, default=2)
     p.add_argument("--cache-dir", default="/var/tmp/hearth-peer")
     p.add_argument("--jsonl", help="also append one JSON object per run to this file")
+    p.add_argument("--llamacpp", action="store_true", help="also run llama.cpp on each file (llamacpp_peer.py)")
+    p.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="llama.cpp CPU threads")
     a = p.parse_args()
+    peer = None
+    if a.llamacpp:
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import llamacpp_peer as peer
     os.makedirs(a.cache_dir, exist_ok=True)
     print("| shape | quant | prompt/gen | prefill tok/s | decode tok/s | TTFT ms | decode GB/s | % read roofline | "
-          "prefill GFLOP/s | % FMA roofline | decode CPU ms/token | load avg |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
-    for shape in a.shapes.split(","):
-        for quant in a.quants.split(","):
-            path = os.path.join(a.cache_dir, f"{shape}-{quant}.gguf")
-            if not os.path.exists(path):
-                subprocess.run([a.hearth, "synth", "--shape", shape, "--quant", quant, "--out", path + ".tmp"],
-                               check=True, stdout=subprocess.DEVNULL)
-                os.replace(path + ".tmp", path)
-            load = os.getloadavg()[0]
-            out = subprocess.run([a.hearth, "bench", "--model", path, "--prompt-tokens", str(a.prompt_tokens),
-                                  "--gen-tokens", str(a.gen_tokens), "--repeat", str(a.repeat), "--json"],
-                                 check=True, capture_output=True, text=True).stdout
-            r = json.loads(out)
-            r.update({"shape": shape, "quant": quant, "load_avg_1m": load})
-            if a.jsonl:
-                with open(a.jsonl, "a") as f:
-                    f.write(json.dumps(r) + "\n")
-            s = r["speed_of_light"]
-            cpu = r.get("decode_cpu_ms_per_token")
-            print(f"| {shape} | {quant} | {a.prompt_tokens}/{a.gen_tokens} | {r['prefill_tokens_per_s']['median']:.2f} | "
-                  f"{r['decode_tokens_per_s']['median']:.2f} | {r['ttft_ms']['median']:.0f} | {s['decode_gbps']:.2f} | "
-                  f"{s['decode_read_roofline_percent']:.1f} | {s['prefill_gflops']:.2f} | "
-                  f"{s['prefill_fma_roofline_percent']:.1f} | {cpu:.0f} | {load:.1f} |", flush=True)
+          "prefill GFLOP/s | % FMA roofline | decode CPU ms/token | load avg |"
+          + (" llama.cpp prefill / decode tok/s | Hearth ÷ llama.cpp prefill / decode |" if peer else ""))
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|" + ("---|---|" if peer else ""))
+    rows = [(shape, quant) for shape in a.shapes.split(",") for quant in a.quants.split(",")]
+    # Every file is written and flushed before anything is timed: a run
+    # started right after its file was written was once ~100x slower than
+    # the same run a minute later (session 16), write-back being the likely
+    # culprit.
+    for shape, quant in rows:
+        path = os.path.join(a.cache_dir, f"{shape}-{quant}.gguf")
+        if not os.path.exists(path):
+            subprocess.run([a.hearth, "synth", "--shape", shape, "--quant", quant, "--out", path + ".tmp"],
+                           check=True, stdout=subprocess.DEVNULL)
+            os.replace(path + ".tmp", path)
+    os.sync()
+    for shape, quant in rows:
+        path = os.path.join(a.cache_dir, f"{shape}-{quant}.gguf")
+        load = os.getloadavg()[0]
+        out = subprocess.run([a.hearth, "bench", "--model", path, "--prompt-tokens", str(a.prompt_tokens),
+                              "--gen-tokens", str(a.gen_tokens), "--repeat", str(a.repeat), "--json"],
+                             check=True, capture_output=True, text=True).stdout
+        r = json.loads(out)
+        r.update({"shape": shape, "quant": quant, "load_avg_1m": load})
+        extra = ""
+        if peer:
+            lc = peer.llamacpp_bench(a, path)
+            r["llama_cpp"] = lc
+            extra = (f" {lc['prefill_tokens_per_s']:.2f} / {lc['decode_tokens_per_s']:.2f} |"
+                     f" {r['prefill_tokens_per_s']['median'] / lc['prefill_tokens_per_s']:.3f} /"
+                     f" {r['decode_tokens_per_s']['median'] / lc['decode_tokens_per_s']:.3f} |")
+        if a.jsonl:
+            with open(a.jsonl, "a") as f:
+                f.write(json.dumps(r) + "\n")
+        s = r["speed_of_light"]
+        cpu = r.get("decode_cpu_ms_per_token")
+        print(f"| {shape} | {quant} | {a.prompt_tokens}/{a.gen_tokens} | {r['prefill_tokens_per_s']['median']:.2f} | "
+              f"{r['decode_tokens_per_s']['median']:.2f} | {r['ttft_ms']['median']:.0f} | {s['decode_gbps']:.2f} | "
+              f"{s['decode_read_roofline_percent']:.1f} | {s['prefill_gflops']:.2f} | "
+              f"{s['prefill_fma_roofline_percent']:.1f} | {cpu:.0f} | {load:.1f} |{extra}", flush=True)
     return 0
 
 

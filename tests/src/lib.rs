@@ -189,3 +189,26 @@ pub fn default_and_plain_gpus() -> Vec<hearth::gpu::Gpu> {
     };
     [hearth::gpu::DeviceOptions::default(), plain].iter().filter_map(test_gpu_with).collect()
 }
+
+/// A `rows × cols` Q4_0 or Q4_K matrix whose quant bytes are all `fill`,
+/// with scale 1 (and, for Q4_K, min 0).
+pub fn uniform_nibbles(ty: hearth::gguf::GgmlType, rows: usize, cols: usize, fill: u8) -> hearth::tensor::TensorRef {
+    let n = ty.bytes_for((rows * cols) as u64).unwrap() as usize;
+    let mut data = vec![fill; n];
+    let one = half::f16::from_f32(1.0).to_le_bytes();
+    for b in data.chunks_exact_mut(ty.type_size() as usize) {
+        b[..2].copy_from_slice(&one);
+        if ty == hearth::gguf::GgmlType::Q4_K {
+            b[2..4].copy_from_slice(&[0, 0]);
+        }
+    }
+    let mut w = GgufWriter::new();
+    w.tensor("m", ty, &[cols as u64, rows as u64], data).unwrap();
+    hearth::gguf::GgufFile::parse(
+        std::path::Path::new("extreme.gguf"),
+        std::sync::Arc::new(hearth::tensor::Mapped::Owned(w.to_bytes())),
+    )
+    .unwrap()
+    .tensor("m")
+    .unwrap()
+}

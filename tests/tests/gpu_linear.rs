@@ -11,6 +11,7 @@ use hearth::kernels::{embed::Embed, matmul::MatMul, quantize_x, reduce_workgroup
 use hearth::tensor::{Mapped, TensorRef};
 use hearth_tests::{
     default_and_plain_gpus, f32_bytes, matmul_reference, q8_flip_bound, random_f32, submit, test_gpu_with,
+    uniform_nibbles,
 };
 use rand::{Rng, SeedableRng};
 use std::path::Path;
@@ -222,23 +223,6 @@ fn swiglu_matvec_and_matmul_of_interleaved_gate_and_up_match_cpu_for_every_type(
             }
         }
     }
-}
-
-/// A `rows × cols` Q4_0 or Q4_K matrix whose quant bytes are all `fill`,
-/// with scale 1 (and, for Q4_K, min 0).
-fn uniform_nibbles(ty: GgmlType, rows: usize, cols: usize, fill: u8) -> TensorRef {
-    let n = ty.bytes_for((rows * cols) as u64).unwrap() as usize;
-    let mut data = vec![fill; n];
-    let one = half::f16::from_f32(1.0).to_le_bytes();
-    for b in data.chunks_exact_mut(ty.type_size() as usize) {
-        b[..2].copy_from_slice(&one);
-        if ty == GgmlType::Q4_K {
-            b[2..4].copy_from_slice(&[0, 0]);
-        }
-    }
-    let mut w = GgufWriter::new();
-    w.tensor("m", ty, &[cols as u64, rows as u64], data).unwrap();
-    GgufFile::parse(Path::new("extreme.gguf"), Arc::new(Mapped::Owned(w.to_bytes()))).unwrap().tensor("m").unwrap()
 }
 
 /// The nibble products against 8-bit activations pack two products in one

@@ -17,6 +17,7 @@ pub fn run(as_json: bool) -> Result<()> {
         println!("   shader-f16     {}", a.shader_f16);
         println!("   subgroups      {} (size {}..{})", a.subgroups, a.subgroup_size.0, a.subgroup_size.1);
         println!("   max binding    {} MiB, max buffer {} MiB", mib(a.max_storage_binding), mib(a.max_buffer_size));
+        println!("   uniform        {} KiB per binding", a.max_uniform_binding / 1024);
         println!("   workgroup mem  {} bytes", a.max_workgroup_storage);
     }
     Ok(())

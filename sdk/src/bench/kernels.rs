@@ -10,7 +10,7 @@ use crate::gpu::weights::{GpuMatrix, GpuType};
 use crate::gpu::Gpu;
 use crate::kernels::attention::{decode_group_fits, Attention, DecodeShape};
 use crate::kernels::matvec::{self, Layout, MatVec};
-use crate::kernels::{matmul::MatMul, quantize_x, Step, Variant};
+use crate::kernels::{matmul::MatMul, matmul_q8, quantize_x, Step, Variant};
 use crate::model::KvCacheType;
 use crate::synth::SynthShape;
 use crate::tensor::{Mapped, TensorRef};
@@ -27,8 +27,9 @@ pub struct KernelResult {
     /// storage, where it defaults to a uniform), "matvec:x-own" (the default
     /// layout with each lane loading the 8-bit activations itself, where
     /// their loads are shared by default), "matvec:f32-x" / "matvec:q8-x"
-    /// (f32 or 8-bit activations, whichever the default is not) or
-    /// "matmul"; "attention" (one layer's decode attention, split and
+    /// (f32 or 8-bit activations, whichever the default is not),
+    /// "matmul" (the adapter's prefill product) or "matmul:f32-x" (with f32
+    /// activations, where the default takes 8-bit ones); "attention" (one layer's decode attention, split and
     /// combine passes in the adapter's shape, over `tokens` cached keys of an
     /// f32 cache), "attention:per-head" (the per-head lane pass, where the
     /// adapter's shape is the grouped one) and "attention:prefill" (one
@@ -186,22 +187,36 @@ pub fn run(gpu: &Gpu, shape: &SynthShape, tokens: usize, roof: &Roofline) -> Res
                 });
             }
             let batch = gpu.uniform("step", &Step { tokens: tokens as u32, ..Default::default() });
-            let mm = MatMul::new(gpu, m, &batch, &x, &y)?;
-            let (s, cpu) = time_gpu_with_cpu(gpu, &|enc| in_pass(enc, |p| mm.dispatch(p, tokens as u32)))?;
-            let gflops = flops * tokens as f64 / s / 1e9;
-            out.push(KernelResult {
-                kernel: "matmul",
-                dtype: format!("{ty:?}"),
-                matrix: name,
-                rows,
-                cols,
-                tokens,
-                micros: s * 1e6,
-                cpu_micros: cpu.map(|c| c * 1e6),
-                gbps: bytes / s / 1e9,
-                gflops,
-                roofline_percent: roof.fma_percent(gflops * 1e9),
-            });
+            // The adapter's product (with 8-bit activations where it takes
+            // them, then also timed with f32 ones, in turns).
+            let xq =
+                matmul_q8::supported(gpu, ty, cols).then(|| gpu.buffer("xq", matmul_q8::batch_bytes(tokens, cols)));
+            let mut mms = vec![("matmul", MatMul::at_with(gpu, m, [&batch, &x, &y], (0, rows), xq.as_ref())?)];
+            if xq.is_some() {
+                mms.push(("matmul:f32-x", MatMul::new(gpu, m, &batch, &x, &y)?));
+            }
+            let records: Vec<_> = mms
+                .iter()
+                .map(|(_, mm)| move |enc: &mut wgpu::CommandEncoder| in_pass(enc, |p| mm.dispatch(p, tokens as u32)))
+                .collect();
+            let refs: Vec<&dyn Fn(&mut wgpu::CommandEncoder)> =
+                records.iter().map(|r| r as &dyn Fn(&mut wgpu::CommandEncoder)).collect();
+            for ((kernel, _), (s, cpu)) in mms.iter().zip(time_interleaved(gpu, &refs)?) {
+                let gflops = flops * tokens as f64 / s / 1e9;
+                out.push(KernelResult {
+                    kernel,
+                    dtype: format!("{ty:?}"),
+                    matrix: name,
+                    rows,
+                    cols,
+                    tokens,
+                    micros: s * 1e6,
+                    cpu_micros: cpu.map(|c| c * 1e6),
+                    gbps: bytes / s / 1e9,
+                    gflops,
+                    roofline_percent: roof.fma_percent(gflops * 1e9),
+                });
+            }
         }
     }
     out.extend(attention(gpu, shape, tokens, roof)?);

@@ -17,7 +17,7 @@ use super::tiles::{tile_height, uploaded_bytes};
 use super::weights::GpuType;
 use super::Gpu;
 use crate::error::{Error, Result};
-use crate::kernels::quantize_x;
+use crate::kernels::{matmul_q8, quantize_x};
 use crate::model::{KvCacheType, Model};
 use crate::tensor::TensorRef;
 
@@ -50,6 +50,22 @@ fn q8_row_bytes(t: &TensorRef) -> u64 {
     } else {
         0
     }
+}
+
+/// Bytes of the prefill's 8-bit rows (state.rs `xq_batch`): `batch` rows
+/// as long as the longest among the matrices whose products take them
+/// (`matmul_q8::supported` on `gpu`; without a device, every Q4_0 matrix).
+fn q8_batch_bytes(model: &Model, batch: usize, gpu: Option<&Gpu>) -> u64 {
+    let w = &model.weights;
+    let output = if w.tied_embeddings { &w.token_embd } else { &w.output };
+    let takes = |t: &&TensorRef| {
+        let cols = t.row_len();
+        let ty = GpuType::for_file_type(t.dtype, cols);
+        gpu.map_or(ty == GpuType::Q4_0 && cols % quantize_x::BLOCK == 0, |g| matmul_q8::supported(g, ty, cols))
+    };
+    let layers = w.layers.iter().flat_map(|l| [&l.wq, &l.wk, &l.wv, &l.wo, &l.w_gate, &l.w_up, &l.w_down]);
+    let cols = layers.chain([output]).filter(takes).map(TensorRef::row_len).max();
+    cols.map_or(0, |c| matmul_q8::batch_bytes(batch, c))
 }
 
 /// Values per batch token of the `up` scratch (state.rs): the up product
@@ -146,8 +162,9 @@ impl MemoryPlan {
         // attention partials and prefill statistics per position.
         let per_token = 2 * dim + 3 * q + 2 * kvd + ffn + up_values(model, coop) as u64 + vocab;
         // Plus the 8-bit activation rows (counted whether or not the adapter
-        // uses them: a few KiB per layer).
-        let scratch = 4 * (batch * per_token + vocab) + 4096 + q8_rows;
+        // uses them: a few KiB per layer), and the prefill's 8-bit batch.
+        let q8_batch = q8_batch_bytes(model, batch as usize, upload.gpu);
+        let scratch = 4 * (batch * per_token + vocab) + 4096 + q8_rows + q8_batch;
         // Decode partials (head_dim + 2 values per head per chunk of at least
         // 64 keys) and prefill statistics (2 values per head).
         let scratch_per_position = 4 * c.n_heads as u64 * (2 + (c.head_dim as u64 + 2).div_ceil(64));

@@ -31,6 +31,8 @@ pub struct AdapterSummary {
     pub subgroup_size: (u32, u32),
     /// Largest storage buffer binding in bytes.
     pub max_storage_binding: u64,
+    /// Largest uniform buffer binding in bytes.
+    pub max_uniform_binding: u64,
     /// Largest buffer in bytes.
     pub max_buffer_size: u64,
     /// Workgroup shared memory in bytes.
@@ -61,6 +63,7 @@ fn summarize(index: usize, a: &wgpu::Adapter) -> AdapterSummary {
         shader_f16: f.contains(wgpu::Features::SHADER_F16),
         subgroups: f.contains(wgpu::Features::SUBGROUP),
         max_storage_binding: l.max_storage_buffer_binding_size,
+        max_uniform_binding: l.max_uniform_buffer_binding_size,
         max_buffer_size: l.max_buffer_size,
         max_workgroup_storage: l.max_compute_workgroup_storage_size,
         max_storage_buffers_per_stage: l.max_storage_buffers_per_shader_stage,

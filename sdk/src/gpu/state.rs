@@ -9,6 +9,7 @@ use crate::kernels::attention::{Attention, AttentionBinding};
 use crate::kernels::elementwise::{Elementwise, Op};
 use crate::kernels::embed::Embed;
 use crate::kernels::matmul::MatMul;
+use crate::kernels::matmul_q8;
 use crate::kernels::matvec::{Input, MatVec};
 use crate::kernels::qkv_post::{QkvBuffers, QkvPost, QkvShape};
 use crate::kernels::quantize_x;
@@ -138,27 +139,35 @@ fn bound<K>(kernel: K, bg: wgpu::BindGroup) -> Bound<K> {
     Bound { kernel, bg }
 }
 
+/// `xq`: the batch's 8-bit rows, for products that take them (matmul_q8).
 fn linear<'a>(
     gpu: &Gpu,
     m: &super::weights::GpuMatrix,
     step: &wgpu::Buffer,
     x: impl Into<Input<'a>>,
-    out: &wgpu::Buffer,
+    (out, xq): (&wgpu::Buffer, Option<&wgpu::Buffer>),
 ) -> Result<Linear> {
     let x = x.into();
-    Ok(Linear { mv: MatVec::new(gpu, m, step, x, out)?, mm: MatMul::new(gpu, m, step, x.x, out)? })
+    let mm = MatMul::at_with(gpu, m, [step, x.x, out], (0, m.rows), xq)?;
+    Ok(Linear { mv: MatVec::new(gpu, m, step, x, out)?, mm })
 }
 
 /// The Q/K/V product of `qkv` from `x` into rows of `width` values.
-fn qkv_in(gpu: &Gpu, qkv: &Qkv, step: &wgpu::Buffer, x: Input<'_>, out: &wgpu::Buffer) -> Result<QkvIn> {
+fn qkv_in(
+    gpu: &Gpu,
+    qkv: &Qkv,
+    step: &wgpu::Buffer,
+    x: Input<'_>,
+    (out, xq): (&wgpu::Buffer, Option<&wgpu::Buffer>),
+) -> Result<QkvIn> {
     match qkv {
-        Qkv::Stacked(m) => Ok(QkvIn::Stacked(linear(gpu, m, step, x, out)?)),
+        Qkv::Stacked(m) => Ok(QkvIn::Stacked(linear(gpu, m, step, x, (out, xq))?)),
         Qkv::Split([q, k, v]) => {
             let width = q.rows + k.rows + v.rows;
             let at = |m: &super::weights::GpuMatrix, base: usize| -> Result<Linear> {
                 Ok(Linear {
                     mv: MatVec::at(gpu, m, [step, out], x, base)?,
-                    mm: MatMul::at(gpu, m, [step, x.x, out], (base, width))?,
+                    mm: MatMul::at_with(gpu, m, [step, x.x, out], (base, width), xq)?,
                 })
             };
             Ok(QkvIn::Split(Box::new([at(q, 0)?, at(k, q.rows)?, at(v, q.rows + k.rows)?])))
@@ -180,6 +189,22 @@ fn elementwise(
 }
 
 impl GpuModel {
+    /// Whether some prefill product takes 8-bit activations on this device
+    /// (`kernels::matmul_q8`): then prefill logits differ from the f32
+    /// reference by activation rounding, as decode's do.
+    pub fn prefill_int8(&self) -> bool {
+        self.q8_prefill_cols().is_some()
+    }
+
+    /// The longest rows among the matrices whose prefill products take
+    /// 8-bit activations on this device (`matmul_q8::supported`), if any.
+    fn q8_prefill_cols(&self) -> Option<usize> {
+        let gpu = &*self.gpu;
+        let output = std::iter::once(self.output_matrix());
+        let all = self.layers.iter().flat_map(super::model::GpuLayer::matrices).chain(output);
+        all.filter(|m| matmul_q8::supported(gpu, m.ty, m.cols)).map(|m| m.cols).max()
+    }
+
     /// A state holding `max_ctx` positions, prefilling up to `max_batch` tokens per call.
     pub fn new_state(&self, max_ctx: usize, max_batch: usize) -> Result<GpuState> {
         self.new_state_with_kv(max_ctx, max_batch, KvCacheType::F32)
@@ -250,6 +275,12 @@ impl GpuModel {
         let xq = q8.then(|| gpu.buffer("xq", quantize_x::row_bytes(dim)));
         device_bytes += xq.as_ref().map_or(0, wgpu::Buffer::size);
         let xb_in = Input { x: &xb, xq: xq.as_ref() };
+        // Prefill products against 8-bit activations share one scratch for
+        // the batch's quantized rows (each product quantizes its x first).
+        let xq_batch =
+            self.q8_prefill_cols().map(|cols| gpu.buffer("xq_batch", matmul_q8::batch_bytes(max_batch, cols)));
+        device_bytes += xq_batch.as_ref().map_or(0, wgpu::Buffer::size);
+        let xqb = xq_batch.as_ref();
         let bind_norm = |n: &RmsNorm, w: &wgpu::Buffer| match &xq {
             Some(q) => n.bind_quantized(gpu, [&x, w, &xb, q]),
             None => n.bind(gpu, &x, w, &xb),
@@ -284,15 +315,15 @@ impl GpuModel {
             let post_bg = post.bind(gpu, &io)?;
             layers.push(LayerKernels {
                 attn_norm: bind_norm(if i == 0 { &norm } else { &norm_add }, &l.attn_norm),
-                qkv: qkv_in(gpu, &l.qkv, &step, xb_in, &qkv)?,
+                qkv: qkv_in(gpu, &l.qkv, &step, xb_in, (&qkv, xqb))?,
                 qkv_post: bound(post, post_bg),
                 attention: attention.bind(gpu, &step, &q, &kc, &vc, &att)?,
-                o: linear(gpu, &l.wo, &step, &att, &xb)?,
+                o: linear(gpu, &l.wo, &step, &att, (&xb, xqb))?,
                 ffn_norm: bind_norm(&norm_add, &l.ffn_norm),
                 gate_up: match &l.gate_up {
                     GateUp::Interleaved(m) => FfnIn::Fused {
                         mv: MatVec::swiglu(gpu, m, &step, xb_in, &gate)?,
-                        mm: match MatMul::swiglu(gpu, m, &step, &xb, &gate)? {
+                        mm: match MatMul::swiglu_with(gpu, m, [&step, &xb, &gate], xqb)? {
                             Some(mm) => FusedBatch::InRegisters(mm),
                             None => FusedBatch::Pairs {
                                 mm: MatMul::new(gpu, m, &step, &xb, &up)?,
@@ -301,12 +332,12 @@ impl GpuModel {
                         },
                     },
                     GateUp::Split { gate: wg, up: wu } => FfnIn::Split {
-                        gate: linear(gpu, wg, &step, xb_in, &gate)?,
-                        up: linear(gpu, wu, &step, xb_in, &up)?,
+                        gate: linear(gpu, wg, &step, xb_in, (&gate, xqb))?,
+                        up: linear(gpu, wu, &step, xb_in, (&up, xqb))?,
                         swiglu: elementwise(gpu, Op::SwiGlu, ffn, &step, &gate, &up)?,
                     },
                 },
-                down: linear(gpu, &l.w_down, &step, &gate, &xb)?,
+                down: linear(gpu, &l.w_down, &step, &gate, (&xb, xqb))?,
             });
         }
         device_bytes += layers.iter().map(LayerKernels::matvec_scratch).sum::<u64>();
@@ -323,7 +354,7 @@ impl GpuModel {
         };
         let output = Linear {
             mv: MatVec::new(gpu, out_m, &step, xb_in, &logits)?,
-            mm: MatMul::new(gpu, out_m, &step, &xb, &all_logits)?,
+            mm: MatMul::at_with(gpu, out_m, [&step, &xb, &all_logits], (0, out_m.rows), xqb)?,
         };
         let output_last = MatVec::last_row(gpu, out_m, &step, xb_in, &logits)?;
         device_bytes += output.mv.scratch_bytes() + output_last.scratch_bytes();

@@ -59,6 +59,8 @@ pub enum MatMul {
     Tiled { parts: Vec<(wgpu::ComputePipeline, wgpu::BindGroup, u32)>, wg: u32 },
     /// `matmul_coop.wgsl`.
     Coop(super::matmul_coop::CoopMatMul),
+    /// `matmul_q8.wgsl` after quantizing the batch.
+    Q8(super::matmul_q8::MatMulQ8),
 }
 
 impl MatMul {
@@ -69,12 +71,25 @@ impl MatMul {
 
     /// [`MatMul::new`] writing row r of token t to `out[t * stride + base + r]`:
     /// Q, K and V of different types into one product row per token.
-    pub fn at(
+    pub fn at(gpu: &Gpu, m: &GpuMatrix, bufs: [&wgpu::Buffer; 3], (base, stride): (usize, usize)) -> Result<Self> {
+        Self::at_with(gpu, m, bufs, (base, stride), None)
+    }
+
+    /// [`MatMul::at`], multiplying against 8-bit activations quantized into
+    /// `xq` where [`super::matmul_q8::supported`] (a scratch of at least
+    /// [`super::matmul_q8::batch_bytes`] for the rows `x` holds, which
+    /// products may share: each quantizes its own x right before it runs).
+    pub fn at_with(
         gpu: &Gpu,
         m: &GpuMatrix,
         [step, x, out]: [&wgpu::Buffer; 3],
         (base, stride): (usize, usize),
+        xq: Option<&wgpu::Buffer>,
     ) -> Result<Self> {
+        if let Some(xq) = xq.filter(|_| super::matmul_q8::supported(gpu, m.ty, m.cols)) {
+            let q8 = super::matmul_q8::MatMulQ8::new(gpu, m, [step, x, out, xq], (base, stride), false)?;
+            return Ok(MatMul::Q8(q8));
+        }
         if let Some(tile) = gpu.coop_tile {
             return Ok(MatMul::Coop(super::matmul_coop::CoopMatMul::at(gpu, m, [step, x, out], (base, stride), tile)?));
         }
@@ -93,6 +108,22 @@ impl MatMul {
         x: &wgpu::Buffer,
         out: &wgpu::Buffer,
     ) -> Result<Option<Self>> {
+        Self::swiglu_with(gpu, m, [step, x, out], None)
+    }
+
+    /// [`MatMul::swiglu`], against 8-bit activations in `xq` as
+    /// [`MatMul::at_with`].
+    pub fn swiglu_with(
+        gpu: &Gpu,
+        m: &GpuMatrix,
+        [step, x, out]: [&wgpu::Buffer; 3],
+        xq: Option<&wgpu::Buffer>,
+    ) -> Result<Option<Self>> {
+        if let Some(xq) = xq.filter(|_| super::matmul_q8::supported(gpu, m.ty, m.cols)) {
+            m.check_whole_pairs()?;
+            let q8 = super::matmul_q8::MatMulQ8::new(gpu, m, [step, x, out, xq], (0, m.rows / 2), true)?;
+            return Ok(Some(MatMul::Q8(q8)));
+        }
         if gpu.coop_tile.is_some() {
             return Ok(None);
         }
@@ -133,6 +164,7 @@ impl MatMul {
         let (parts, wg) = match self {
             MatMul::Tiled { parts, wg } => (parts, *wg),
             MatMul::Coop(c) => return c.dispatch(pass, tokens),
+            MatMul::Q8(q) => return q.dispatch(pass, tokens),
         };
         for (p, bg, rows) in parts {
             let (x, y) = (rows.div_ceil(ROWS_PER_INVOCATION * wg), tokens.div_ceil(TOKENS_PER_INVOCATION));

@@ -15,6 +15,7 @@ pub mod embed;
 pub mod fma_peak;
 pub mod matmul;
 pub mod matmul_coop;
+pub mod matmul_q8;
 pub mod matvec;
 pub mod qkv_post;
 pub mod quantize_x;
@@ -260,6 +261,9 @@ pub fn all_sources(variant: Variant) -> Vec<(String, String)> {
         v.push((format!("matmul {ty:?}"), matmul::source(ty, variant, false)));
         if variant.subgroups {
             v.push((format!("matmul {ty:?} x-shared"), matmul::source(ty, variant, true)));
+            if ty == crate::gpu::weights::GpuType::Q4_0 {
+                v.push(("matmul_q8 Q4_0".into(), matmul_q8::source(variant)));
+            }
         }
         v.push((format!("embed {ty:?}"), embed::source(ty, variant)));
     }

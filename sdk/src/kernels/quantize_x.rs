@@ -43,21 +43,33 @@ pub fn row_bytes(n: usize) -> u64 {
 pub struct QuantizeX {
     pipeline: wgpu::ComputePipeline,
     n: usize,
+    all_rows: bool,
 }
 
 impl QuantizeX {
-    /// Build for rows of `n` values.
+    /// Build for rows of `n` values, quantizing the last row of a step.
     pub fn new(gpu: &Gpu, n: usize) -> Result<Self> {
+        Self::build(gpu, n, false)
+    }
+
+    /// Build for rows of `n` values, quantizing every row of a step: row t
+    /// of the output (`n / 32` blocks of 48 bytes) is token t.
+    pub fn all_rows(gpu: &Gpu, n: usize) -> Result<Self> {
+        Self::build(gpu, n, true)
+    }
+
+    fn build(gpu: &Gpu, n: usize, all_rows: bool) -> Result<Self> {
         if n == 0 || n % BLOCK != 0 {
             return Err(Error::Gpu { reason: format!("8-bit activations need rows of whole blocks of 32, not {n}") });
         }
-        let constants = [("N", n as f64), ("WG", f64::from(WG))];
+        let constants = [("N", n as f64), ("WG", f64::from(WG)), ("ALL_ROWS", if all_rows { 1.0 } else { 0.0 })];
         let pipeline = pipeline(gpu, "quantize_x", &source(Variant::of(gpu)), &constants)?;
-        Ok(QuantizeX { pipeline, n })
+        Ok(QuantizeX { pipeline, n, all_rows })
     }
 
     /// Bind the step uniform, the rows `x` (the last of `step.tokens` is
-    /// quantized) and the output `xq` (at least [`row_bytes`] of n).
+    /// quantized, or all of them) and the output `xq` (at least
+    /// [`row_bytes`] of n per row quantized).
     pub fn bind(&self, gpu: &Gpu, step: &wgpu::Buffer, x: &wgpu::Buffer, xq: &wgpu::Buffer) -> wgpu::BindGroup {
         bind(
             gpu,
@@ -69,9 +81,16 @@ impl QuantizeX {
 
     /// Record quantizing the row.
     pub fn dispatch(&self, pass: &mut wgpu::ComputePass<'_>, bg: &wgpu::BindGroup) {
+        self.dispatch_rows(pass, bg, 1);
+    }
+
+    /// Record quantizing a step of `tokens` rows (the last one only where
+    /// built with [`QuantizeX::new`]).
+    pub fn dispatch_rows(&self, pass: &mut wgpu::ComputePass<'_>, bg: &wgpu::BindGroup, tokens: u32) {
         pass.set_pipeline(&self.pipeline);
         pass.set_bind_group(0, bg, &[]);
-        pass.dispatch_workgroups(((self.n / BLOCK) as u32).div_ceil(WG), 1, 1);
+        let rows = if self.all_rows { tokens.max(1) } else { 1 };
+        pass.dispatch_workgroups(((self.n / BLOCK) as u32).div_ceil(WG), rows, 1);
     }
 }
 

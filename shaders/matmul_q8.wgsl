@@ -1,0 +1,182 @@
+// Prefill product of Q4_0 weights against 8-bit activations, for CPU
+// adapters (lavapipe): for T tokens
+//   out[t * OUT_STRIDE + OUT_BASE + ROW_OFFSET + r] = W[r] · x[t]
+// with each token's row quantized in blocks of 32 by quantize_x.wgsl
+// (ALL_ROWS: row t of xq is token t, N / 32 blocks of three vec4<u32>).
+// As matmul.wgsl, each invocation keeps 8 rows × 8 tokens in registers, but
+// it multiplies a block of 32 at a time in integers, two nibble products per
+// 32-bit multiply (x_q8.wgsl), and adds to its f32 accumulators once per
+// block instead of once per 4 values. The f32 tile's accumulators live on
+// the stack on lavapipe (64 of them) and every update is loaded, blended and
+// stored; a block's worth of integer work per update, and 1 byte of x per
+// value instead of 4, made the product 1.6-1.8x faster (BENCHMARKS.md,
+// session 16).
+//
+// Lane j of the workgroup (one subgroup of at least 8 lanes) loads token j's
+// block and turns its quants into pairs once; subgroupBroadcast hands the
+// eight tokens' pairs to every lane. PAIRS as in matmul.wgsl (SwiGLU of
+// interleaved gate/up rows in registers).
+
+override N: u32;           // row length, a multiple of 32
+override ROW_WORDS: u32;   // words per row in the GPU layout
+override ROWS: u32;        // rows in this binding's chunk
+override ROW_OFFSET: u32;  // index of the chunk's first row
+override OUT_STRIDE: u32;  // output row stride
+override OUT_BASE: u32 = 0u;
+override WG: u32 = 8u;     // lanes per workgroup: one subgroup
+override PAIRS: bool = false;
+
+const TR: u32 = 8u;        // rows per invocation
+const TT: u32 = 8u;        // tokens per invocation
+
+@group(0) @binding(0) var<uniform> step: Step;
+// w (binding 1) is declared by the dtype snippet; xq (binding 2) by
+// x_q8_storage.wgsl.
+@group(0) @binding(3) var<storage, read_write> out: array<f32>;
+
+// One token's block ready for nibble products: its quants in pairs
+// (quant_pairs02/13, x_q8.wgsl), its scale d, and -8 · d · Σq, which takes
+// the weights' "- 8" out of the integer sum (dot_q4_0_q8.wgsl).
+struct XPairs {
+    lo02: vec4<u32>,
+    lo13: vec4<u32>,
+    hi02: vec4<u32>,
+    hi13: vec4<u32>,
+    d: f32,
+    off: f32,
+}
+
+// One row's block of nibbles, masked into pairs: elements 0..15 (low
+// nibbles) and 16..31 (high nibbles), each as the words nibble_dot16 takes.
+struct Nibbles {
+    lo_a: vec4<u32>,
+    lo_b: vec4<u32>,
+    hi_a: vec4<u32>,
+    hi_b: vec4<u32>,
+}
+
+fn x_pairs(b: XqBlock) -> XPairs {
+    let s = xq_head_scale(b.head);
+    return XPairs(quant_pairs02(b.lo), quant_pairs13(b.lo), quant_pairs02(b.hi), quant_pairs13(b.hi), s.x,
+                  -8.0 * s.x * s.y);
+}
+
+fn nibbles(rs: u32, u: u32) -> Nibbles {
+    let n = w_vec4(row_vec4_at(rs, u));
+    let m = vec4<u32>(0x000F000Fu);
+    let h = n >> vec4<u32>(4u);
+    return Nibbles(n & m, (n >> vec4<u32>(8u)) & m, h & m, (h >> vec4<u32>(8u)) & m);
+}
+
+// d_x · Σ (n_i - 8) q_i over one block: two sums of eight pair products,
+// each exact in i32 (x_q8.wgsl).
+fn block_dot(w: Nibbles, x: XPairs) -> f32 {
+    let lo = w.lo_a * x.lo02 + w.lo_b * x.lo13;
+    let hi = w.hi_a * x.hi02 + w.hi_b * x.hi13;
+    let sl = (bitcast<i32>(lo.x + lo.y + lo.z + lo.w) + 32768) >> 16u;
+    let sh = (bitcast<i32>(hi.x + hi.y + hi.z + hi.w) + 32768) >> 16u;
+    return f32(sl + sh) * x.d + x.off;
+}
+
+// One row's block against the eight tokens: column k holds tokens 4k..4k+3.
+fn row_tile(w: Nibbles, x0: XPairs, x1: XPairs, x2: XPairs, x3: XPairs, x4: XPairs, x5: XPairs, x6: XPairs,
+            x7: XPairs) -> mat2x4<f32> {
+    return mat2x4<f32>(vec4<f32>(block_dot(w, x0), block_dot(w, x1), block_dot(w, x2), block_dot(w, x3)),
+                       vec4<f32>(block_dot(w, x4), block_dot(w, x5), block_dot(w, x6), block_dot(w, x7)));
+}
+
+fn store(row: u32, t0: u32, acc: vec4<f32>, k: u32) {
+    if (row >= ROWS) {
+        return;
+    }
+    for (var j = 0u; j < 4u; j++) {
+        let t = t0 + 4u * k + j;
+        if (t < step.tokens) {
+            out[t * OUT_STRIDE + OUT_BASE + ROW_OFFSET + row] = acc[j];
+        }
+    }
+}
+
+// PAIRS: the SwiGLU of a gate row (g) and the up row (u) after it.
+fn store_pair(row: u32, t0: u32, g: vec4<f32>, u: vec4<f32>, k: u32) {
+    if (row >= ROWS) {
+        return;
+    }
+    let v = g / (1.0 + exp(-g)) * u;
+    let col = OUT_BASE + (ROW_OFFSET + row) / 2u;
+    for (var j = 0u; j < 4u; j++) {
+        let t = t0 + 4u * k + j;
+        if (t < step.tokens) {
+            out[t * OUT_STRIDE + col] = v[j];
+        }
+    }
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+    let r0 = (wid.x * WG + lid) * TR;
+    let t0 = wid.y * TT;
+    // Rows and tokens past the end repeat the last valid one (reads stay in
+    // bounds); their results are not stored. No lane returns early: every
+    // lane takes part in each block's broadcasts.
+    let last_row = ROWS - 1u;
+    let blocks = N / 32u;
+    var rb: array<u32, 8>;
+    for (var i = 0u; i < TR; i++) {
+        rb[i] = row_start(min(r0 + i, last_row));
+    }
+    // The first block of the token this lane loads (lane j: token j % 8).
+    let own = min(t0 + lid % TT, step.tokens - 1u) * blocks;
+    var a0 = mat2x4<f32>();   // row 0: tokens 0..3 (column 0), 4..7 (column 1)
+    var a1 = mat2x4<f32>();
+    var a2 = mat2x4<f32>();
+    var a3 = mat2x4<f32>();
+    var a4 = mat2x4<f32>();
+    var a5 = mat2x4<f32>();
+    var a6 = mat2x4<f32>();
+    var a7 = mat2x4<f32>();
+    for (var u = 0u; u < blocks; u++) {
+        let p = x_pairs(xq_block(own + u));
+        let x0 = XPairs(subgroupBroadcast(p.lo02, 0u), subgroupBroadcast(p.lo13, 0u), subgroupBroadcast(p.hi02, 0u),
+                        subgroupBroadcast(p.hi13, 0u), subgroupBroadcast(p.d, 0u), subgroupBroadcast(p.off, 0u));
+        let x1 = XPairs(subgroupBroadcast(p.lo02, 1u), subgroupBroadcast(p.lo13, 1u), subgroupBroadcast(p.hi02, 1u),
+                        subgroupBroadcast(p.hi13, 1u), subgroupBroadcast(p.d, 1u), subgroupBroadcast(p.off, 1u));
+        let x2 = XPairs(subgroupBroadcast(p.lo02, 2u), subgroupBroadcast(p.lo13, 2u), subgroupBroadcast(p.hi02, 2u),
+                        subgroupBroadcast(p.hi13, 2u), subgroupBroadcast(p.d, 2u), subgroupBroadcast(p.off, 2u));
+        let x3 = XPairs(subgroupBroadcast(p.lo02, 3u), subgroupBroadcast(p.lo13, 3u), subgroupBroadcast(p.hi02, 3u),
+                        subgroupBroadcast(p.hi13, 3u), subgroupBroadcast(p.d, 3u), subgroupBroadcast(p.off, 3u));
+        let x4 = XPairs(subgroupBroadcast(p.lo02, 4u), subgroupBroadcast(p.lo13, 4u), subgroupBroadcast(p.hi02, 4u),
+                        subgroupBroadcast(p.hi13, 4u), subgroupBroadcast(p.d, 4u), subgroupBroadcast(p.off, 4u));
+        let x5 = XPairs(subgroupBroadcast(p.lo02, 5u), subgroupBroadcast(p.lo13, 5u), subgroupBroadcast(p.hi02, 5u),
+                        subgroupBroadcast(p.hi13, 5u), subgroupBroadcast(p.d, 5u), subgroupBroadcast(p.off, 5u));
+        let x6 = XPairs(subgroupBroadcast(p.lo02, 6u), subgroupBroadcast(p.lo13, 6u), subgroupBroadcast(p.hi02, 6u),
+                        subgroupBroadcast(p.hi13, 6u), subgroupBroadcast(p.d, 6u), subgroupBroadcast(p.off, 6u));
+        let x7 = XPairs(subgroupBroadcast(p.lo02, 7u), subgroupBroadcast(p.lo13, 7u), subgroupBroadcast(p.hi02, 7u),
+                        subgroupBroadcast(p.hi13, 7u), subgroupBroadcast(p.d, 7u), subgroupBroadcast(p.off, 7u));
+        a0 += block_scale(rb[0], u) * row_tile(nibbles(rb[0], u), x0, x1, x2, x3, x4, x5, x6, x7);
+        a1 += block_scale(rb[1], u) * row_tile(nibbles(rb[1], u), x0, x1, x2, x3, x4, x5, x6, x7);
+        a2 += block_scale(rb[2], u) * row_tile(nibbles(rb[2], u), x0, x1, x2, x3, x4, x5, x6, x7);
+        a3 += block_scale(rb[3], u) * row_tile(nibbles(rb[3], u), x0, x1, x2, x3, x4, x5, x6, x7);
+        a4 += block_scale(rb[4], u) * row_tile(nibbles(rb[4], u), x0, x1, x2, x3, x4, x5, x6, x7);
+        a5 += block_scale(rb[5], u) * row_tile(nibbles(rb[5], u), x0, x1, x2, x3, x4, x5, x6, x7);
+        a6 += block_scale(rb[6], u) * row_tile(nibbles(rb[6], u), x0, x1, x2, x3, x4, x5, x6, x7);
+        a7 += block_scale(rb[7], u) * row_tile(nibbles(rb[7], u), x0, x1, x2, x3, x4, x5, x6, x7);
+    }
+    for (var k = 0u; k < 2u; k++) {
+        if (PAIRS) {
+            store_pair(r0, t0, a0[k], a1[k], k);
+            store_pair(r0 + 2u, t0, a2[k], a3[k], k);
+            store_pair(r0 + 4u, t0, a4[k], a5[k], k);
+            store_pair(r0 + 6u, t0, a6[k], a7[k], k);
+            continue;
+        }
+        store(r0, t0, a0[k], k);
+        store(r0 + 1u, t0, a1[k], k);
+        store(r0 + 2u, t0, a2[k], k);
+        store(r0 + 3u, t0, a3[k], k);
+        store(r0 + 4u, t0, a4[k], k);
+        store(r0 + 5u, t0, a5[k], k);
+        store(r0 + 6u, t0, a6[k], k);
+        store(r0 + 7u, t0, a7[k], k);
+    }
+}
