@@ -1,16 +1,17 @@
-// Prefill product of Q4_0 weights against 8-bit activations, for CPU
-// adapters (lavapipe): for T tokens
+// Prefill product of Q4_0 or Q8_0 weights against 8-bit activations, for
+// CPU adapters (lavapipe): for T tokens
 //   out[t * OUT_STRIDE + OUT_BASE + ROW_OFFSET + r] = W[r] · x[t]
 // with each token's row quantized in blocks of 32 by quantize_x.wgsl
 // (ALL_ROWS: row t of xq is token t, N / 32 blocks of three vec4<u32>).
 // As matmul.wgsl, each invocation keeps 8 rows × 8 tokens in registers, but
-// it multiplies a block of 32 at a time in integers, two nibble products per
-// 32-bit multiply (x_q8.wgsl), and adds to its f32 accumulators once per
-// block instead of once per 4 values. The f32 tile's accumulators live on
-// the stack on lavapipe (64 of them) and every update is loaded, blended and
-// stored; a block's worth of integer work per update, and 1 byte of x per
-// value instead of 4, made the product 1.6-1.8x faster (BENCHMARKS.md,
-// session 16).
+// it multiplies a block of 32 at a time in integers, two products per 32-bit
+// multiply (x_q8.wgsl; the type's tile_<type>_q8.wgsl says how its weights
+// pair up), and adds to its f32 accumulators once per block instead of once
+// per 4 values. The f32 tile's 64 accumulators live on the stack on
+// lavapipe and every update is loaded, blended and stored; a block's worth
+// of integer work per update, and 1 byte of x per value instead of 4, made
+// the product 1.7x (Q4_0) and 1.4x (Q8_0) as fast (BENCHMARKS.md, session
+// 16).
 //
 // Lane j of the workgroup (one subgroup of at least 8 lanes) loads token j's
 // block and turns its quants into pairs once; subgroupBroadcast hands the
@@ -31,12 +32,14 @@ const TT: u32 = 8u;        // tokens per invocation
 
 @group(0) @binding(0) var<uniform> step: Step;
 // w (binding 1) is declared by the dtype snippet; xq (binding 2) by
-// x_q8_storage.wgsl.
+// x_q8_storage.wgsl; WPairs, w_pairs, pair_dot and X_OFFSET by the type's
+// tile_<type>_q8.wgsl.
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
 
-// One token's block ready for nibble products: its quants in pairs
-// (quant_pairs02/13, x_q8.wgsl), its scale d, and -8 · d · Σq, which takes
-// the weights' "- 8" out of the integer sum (dot_q4_0_q8.wgsl).
+// One token's block ready for pair products: its quants in pairs
+// (quant_pairs02/13, x_q8.wgsl), its scale d, and X_OFFSET · d · Σq, which
+// takes a constant offset of the weights out of the integer sum (Q4_0's
+// "- 8": dot_q4_0_q8.wgsl).
 struct XPairs {
     lo02: vec4<u32>,
     lo13: vec4<u32>,
@@ -46,40 +49,19 @@ struct XPairs {
     off: f32,
 }
 
-// One row's block of nibbles, masked into pairs: elements 0..15 (low
-// nibbles) and 16..31 (high nibbles), each as the words nibble_dot16 takes.
-struct Nibbles {
-    lo_a: vec4<u32>,
-    lo_b: vec4<u32>,
-    hi_a: vec4<u32>,
-    hi_b: vec4<u32>,
-}
-
 fn x_pairs(b: XqBlock) -> XPairs {
     let s = xq_head_scale(b.head);
     return XPairs(quant_pairs02(b.lo), quant_pairs13(b.lo), quant_pairs02(b.hi), quant_pairs13(b.hi), s.x,
-                  -8.0 * s.x * s.y);
+                  X_OFFSET * s.x * s.y);
 }
 
-fn nibbles(rs: u32, u: u32) -> Nibbles {
-    let n = w_vec4(row_vec4_at(rs, u));
-    let m = vec4<u32>(0x000F000Fu);
-    let h = n >> vec4<u32>(4u);
-    return Nibbles(n & m, (n >> vec4<u32>(8u)) & m, h & m, (h >> vec4<u32>(8u)) & m);
-}
-
-// d_x · Σ (n_i - 8) q_i over one block: two sums of eight pair products,
-// each exact in i32 (x_q8.wgsl).
-fn block_dot(w: Nibbles, x: XPairs) -> f32 {
-    let lo = w.lo_a * x.lo02 + w.lo_b * x.lo13;
-    let hi = w.hi_a * x.hi02 + w.hi_b * x.hi13;
-    let sl = (bitcast<i32>(lo.x + lo.y + lo.z + lo.w) + 32768) >> 16u;
-    let sh = (bitcast<i32>(hi.x + hi.y + hi.z + hi.w) + 32768) >> 16u;
-    return f32(sl + sh) * x.d + x.off;
+// d_x · Σ w_i q_i over one block (the type's pair_dot gives the integer sum).
+fn block_dot(w: WPairs, x: XPairs) -> f32 {
+    return f32(pair_dot(w, x)) * x.d + x.off;
 }
 
 // One row's block against the eight tokens: column k holds tokens 4k..4k+3.
-fn row_tile(w: Nibbles, x0: XPairs, x1: XPairs, x2: XPairs, x3: XPairs, x4: XPairs, x5: XPairs, x6: XPairs,
+fn row_tile(w: WPairs, x0: XPairs, x1: XPairs, x2: XPairs, x3: XPairs, x4: XPairs, x5: XPairs, x6: XPairs,
             x7: XPairs) -> mat2x4<f32> {
     return mat2x4<f32>(vec4<f32>(block_dot(w, x0), block_dot(w, x1), block_dot(w, x2), block_dot(w, x3)),
                        vec4<f32>(block_dot(w, x4), block_dot(w, x5), block_dot(w, x6), block_dot(w, x7)));
@@ -153,14 +135,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
                         subgroupBroadcast(p.hi13, 6u), subgroupBroadcast(p.d, 6u), subgroupBroadcast(p.off, 6u));
         let x7 = XPairs(subgroupBroadcast(p.lo02, 7u), subgroupBroadcast(p.lo13, 7u), subgroupBroadcast(p.hi02, 7u),
                         subgroupBroadcast(p.hi13, 7u), subgroupBroadcast(p.d, 7u), subgroupBroadcast(p.off, 7u));
-        a0 += block_scale(rb[0], u) * row_tile(nibbles(rb[0], u), x0, x1, x2, x3, x4, x5, x6, x7);
-        a1 += block_scale(rb[1], u) * row_tile(nibbles(rb[1], u), x0, x1, x2, x3, x4, x5, x6, x7);
-        a2 += block_scale(rb[2], u) * row_tile(nibbles(rb[2], u), x0, x1, x2, x3, x4, x5, x6, x7);
-        a3 += block_scale(rb[3], u) * row_tile(nibbles(rb[3], u), x0, x1, x2, x3, x4, x5, x6, x7);
-        a4 += block_scale(rb[4], u) * row_tile(nibbles(rb[4], u), x0, x1, x2, x3, x4, x5, x6, x7);
-        a5 += block_scale(rb[5], u) * row_tile(nibbles(rb[5], u), x0, x1, x2, x3, x4, x5, x6, x7);
-        a6 += block_scale(rb[6], u) * row_tile(nibbles(rb[6], u), x0, x1, x2, x3, x4, x5, x6, x7);
-        a7 += block_scale(rb[7], u) * row_tile(nibbles(rb[7], u), x0, x1, x2, x3, x4, x5, x6, x7);
+        a0 += block_scale(rb[0], u) * row_tile(w_pairs(rb[0], u), x0, x1, x2, x3, x4, x5, x6, x7);
+        a1 += block_scale(rb[1], u) * row_tile(w_pairs(rb[1], u), x0, x1, x2, x3, x4, x5, x6, x7);
+        a2 += block_scale(rb[2], u) * row_tile(w_pairs(rb[2], u), x0, x1, x2, x3, x4, x5, x6, x7);
+        a3 += block_scale(rb[3], u) * row_tile(w_pairs(rb[3], u), x0, x1, x2, x3, x4, x5, x6, x7);
+        a4 += block_scale(rb[4], u) * row_tile(w_pairs(rb[4], u), x0, x1, x2, x3, x4, x5, x6, x7);
+        a5 += block_scale(rb[5], u) * row_tile(w_pairs(rb[5], u), x0, x1, x2, x3, x4, x5, x6, x7);
+        a6 += block_scale(rb[6], u) * row_tile(w_pairs(rb[6], u), x0, x1, x2, x3, x4, x5, x6, x7);
+        a7 += block_scale(rb[7], u) * row_tile(w_pairs(rb[7], u), x0, x1, x2, x3, x4, x5, x6, x7);
     }
     for (var k = 0u; k < 2u; k++) {
         if (PAIRS) {

@@ -1,8 +1,8 @@
 //! The prefill product against 8-bit activations (`kernels::matmul_q8`, CPU
-//! adapters with subgroups) against its CPU reference: Q4_0 matrices whose
+//! adapters with subgroups) against its CPU reference: Q4_0 and Q8_0 matrices whose
 //! rows are not a multiple of the tile or workgroup, batches that are not a
 //! multiple of 8 tokens, outputs placed in a wider row, row chunks split over
-//! several bindings, SwiGLU of interleaved gate/up rows, and the nibble
+//! several bindings, SwiGLU of interleaved gate/up rows, and the pair
 //! products at the bounds they rely on.
 
 use hearth::gguf::GgmlType;
@@ -15,7 +15,7 @@ use hearth_tests::{f32_bytes, q8_flip_bound, random_f32, submit, test_gpu_with, 
 
 /// The default adapter and one whose 4 KiB binding limit splits every
 /// matrix below into several chunks, where they take 8-bit prefill
-/// activations for Q4_0: CPU adapters with subgroups (lavapipe) must.
+/// activations: CPU adapters with subgroups (lavapipe) must.
 fn gpus() -> Vec<Gpu> {
     let split = DeviceOptions { max_binding_override: Some(4096), ..Default::default() };
     let all: Vec<Gpu> = [DeviceOptions::default(), split].iter().filter_map(test_gpu_with).collect();
@@ -28,8 +28,8 @@ fn gpus() -> Vec<Gpu> {
     all.into_iter().filter(|g| matmul_q8::supported(g, GpuType::Q4_0, 32)).collect()
 }
 
-fn random_q4_0(rows: usize, cols: usize, seed: u64) -> TensorRef {
-    hearth::bench::kernels::random_tensor(GgmlType::Q4_0, rows, cols, seed).unwrap()
+fn random(ty: GpuType, rows: usize, cols: usize, seed: u64) -> TensorRef {
+    hearth::bench::kernels::random_tensor(ty.ggml(), rows, cols, seed).unwrap()
 }
 
 /// How far quants rounded the other way may move any token's outputs.
@@ -60,17 +60,18 @@ fn run(gpu: &Gpu, m: &GpuMatrix, xs: &[f32], tokens: usize, (base, width): (usiz
 }
 
 #[test]
-fn q4_0_prefill_against_8_bit_activations_matches_the_cpu_reference() {
-    for gpu in gpus() {
-        for (i, (rows, cols, tokens)) in [(1, 32, 1), (9, 96, 11), (70, 160, 8), (130, 64, 19)].into_iter().enumerate()
-        {
-            let what = format!("{rows}x{cols}, {tokens} tokens on {} (binding {})", gpu.summary.name, gpu.max_binding);
-            let t = random_q4_0(rows, cols, 60 + i as u64);
-            let m = GpuMatrix::upload(&gpu, &t).unwrap();
+fn prefill_against_8_bit_activations_matches_the_cpu_reference() {
+    for (gpu, ty) in gpus().iter().flat_map(|g| matmul_q8::TYPES.map(|ty| (g, ty))) {
+        let shapes = [(1, 32, 1), (9, 96, 11), (70, 160, 8), (130, 64, 19)];
+        for (i, (rows, cols, tokens)) in shapes.into_iter().enumerate() {
+            let on = format!("on {} (binding {})", gpu.summary.name, gpu.max_binding);
+            let what = format!("{ty:?} {rows}x{cols}, {tokens} tokens {on}");
+            let t = random(ty, rows, cols, 60 + i as u64);
+            let m = GpuMatrix::upload(gpu, &t).unwrap();
             let xs = random_f32(cols * tokens, 600 + i as u64);
             // Three columns before and two after the product's.
             let (base, width) = (3, rows + 5);
-            let got = run(&gpu, &m, &xs, tokens, (base, width));
+            let got = run(gpu, &m, &xs, tokens, (base, width));
             let want = matmul_q8::reference(&t, &xs, tokens).unwrap();
             let placed: Vec<f32> = got.chunks(width).flat_map(|r| r[base..][..rows].to_vec()).collect();
             assert_close(&placed, &want, flip_bound(&t, &xs), &what);
@@ -82,20 +83,20 @@ fn q4_0_prefill_against_8_bit_activations_matches_the_cpu_reference() {
 
 #[test]
 fn swiglu_of_interleaved_gate_and_up_against_8_bit_activations_matches_the_cpu_reference() {
-    for gpu in gpus() {
+    for (gpu, ty) in gpus().iter().flat_map(|g| matmul_q8::TYPES.map(|ty| (g, ty))) {
         for (i, (rows, cols)) in [(9, 96), (70, 160)].into_iter().enumerate() {
-            let what = format!("2×{rows}x{cols} on {} (binding {})", gpu.summary.name, gpu.max_binding);
-            let (gate, up) = (random_q4_0(rows, cols, 70 + i as u64), random_q4_0(rows, cols, 80 + i as u64));
-            let m = GpuMatrix::upload_interleaved(&gpu, "gate_up", &gate, &up).unwrap();
+            let what = format!("{ty:?} 2×{rows}x{cols} on {} (binding {})", gpu.summary.name, gpu.max_binding);
+            let (gate, up) = (random(ty, rows, cols, 70 + i as u64), random(ty, rows, cols, 80 + i as u64));
+            let m = GpuMatrix::upload_interleaved(gpu, "gate_up", &gate, &up).unwrap();
             let tokens = 11;
             let xs = random_f32(cols * tokens, 700 + i as u64);
             let step = gpu.uniform("step", &Step { tokens: tokens as u32, ..Default::default() });
             let bx = gpu.buffer_init("x", &f32_bytes(&xs));
             let xq = gpu.buffer("xq", matmul_q8::batch_bytes(tokens, cols));
             let bo = gpu.buffer("out", (tokens * rows * 4) as u64);
-            let mm = MatMul::swiglu_with(&gpu, &m, [&step, &bx, &bo], Some(&xq)).unwrap().unwrap();
+            let mm = MatMul::swiglu_with(gpu, &m, [&step, &bx, &bo], Some(&xq)).unwrap().unwrap();
             assert!(matches!(mm, MatMul::Q8(_)), "{what}: an 8-bit product");
-            submit(&gpu, |p| mm.dispatch(p, tokens as u32));
+            submit(gpu, |p| mm.dispatch(p, tokens as u32));
             let got = gpu.read_f32(&bo, tokens * rows).unwrap();
             let g = matmul_q8::reference(&gate, &xs, tokens).unwrap();
             let u = matmul_q8::reference(&up, &xs, tokens).unwrap();
@@ -109,16 +110,22 @@ fn swiglu_of_interleaved_gate_and_up_against_8_bit_activations_matches_the_cpu_r
     }
 }
 
-/// Two nibble products share each 32-bit multiply, eight to a sum (x_q8.wgsl):
-/// every nibble 15 (or 0) against activations that all quantize to ±127 is
-/// the largest sum they must carry.
+/// Two products share each 32-bit multiply (Q4_0: eight to a sum; Q8_0: one),
+/// which relies on bounds (tile_<type>_q8.wgsl): weights at their extremes
+/// (nibbles 15 or 0; quants 127, -127 or -128) against activations that all
+/// quantize to ±127 are the largest sums they must carry.
 #[test]
-fn nibble_products_of_the_prefill_are_exact_at_the_extremes() {
+fn pair_products_of_the_prefill_are_exact_at_the_extremes() {
+    let cases = [
+        (GgmlType::Q4_0, [(0xFFu8, 1.0f32), (0xFF, -1.0), (0x00, 1.0), (0xF0, -1.0), (0x0F, 1.0)]),
+        (GgmlType::Q8_0, [(0x7F, 1.0), (0x7F, -1.0), (0x81, 1.0), (0x80, -1.0), (0x80, 1.0)]),
+    ];
     for gpu in gpus() {
         let (rows, cols, tokens) = (70, 512, 9);
-        for (fill, sign) in [(0xFFu8, 1.0f32), (0xFF, -1.0), (0x00, 1.0), (0xF0, -1.0), (0x0F, 1.0)] {
-            let what = format!("nibbles {fill:#04x}, x {sign} on {} (binding {})", gpu.summary.name, gpu.max_binding);
-            let t = uniform_nibbles(GgmlType::Q4_0, rows, cols, fill);
+        for (ty, (fill, sign)) in cases.iter().flat_map(|(ty, fills)| fills.map(|f| (*ty, f))) {
+            let what =
+                format!("{ty} bytes {fill:#04x}, x {sign} on {} (binding {})", gpu.summary.name, gpu.max_binding);
+            let t = uniform_nibbles(ty, rows, cols, fill);
             let m = GpuMatrix::upload(&gpu, &t).unwrap();
             let xs = vec![0.5 * sign; cols * tokens];
             let got = run(&gpu, &m, &xs, tokens, (0, rows));

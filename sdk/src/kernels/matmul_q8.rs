@@ -1,8 +1,9 @@
-//! Prefill product of Q4_0 weights against 8-bit activations on CPU adapters
-//! (`shaders/matmul_q8.wgsl`): a `quantize_x` pass over every token's row,
-//! then register tiles of 8 rows × 8 tokens multiplied a block of 32 at a
-//! time in integers. On lavapipe this is 1.6-1.8× faster than the f32 tile
-//! of `matmul.wgsl` (BENCHMARKS.md, session 16), as 8-bit activations made
+//! Prefill product of Q4_0 and Q8_0 weights against 8-bit activations on CPU
+//! adapters (`shaders/matmul_q8.wgsl` with the type's `tile_<type>_q8.wgsl`):
+//! a `quantize_x` pass over every token's row, then register tiles of 8 rows
+//! × 8 tokens multiplied a block of 32 at a time in integers. On lavapipe
+//! this is 1.7× (Q4_0) and 1.4× (Q8_0) as fast as the f32 tile of
+//! `matmul.wgsl` (BENCHMARKS.md, session 16), as 8-bit activations made
 //! decode's products faster (session 9). GPUs keep f32 activations until
 //! measured, like decode.
 
@@ -19,30 +20,30 @@ pub const SOURCE: &str = include_str!("../../../shaders/matmul_q8.wgsl");
 /// Rows and tokens per invocation (`TR`, `TT` in the shader).
 const TILE: u32 = 8;
 
-/// The composed source (subgroup variants only: the tokens' quants are
-/// shared by broadcasts).
-pub fn source(variant: Variant) -> String {
-    compose(
-        variant,
-        false,
-        &[
-            GpuType::Q4_0.snippet(),
-            include_str!("../../../shaders/x_q8_storage.wgsl"),
-            include_str!("../../../shaders/x_q8.wgsl"),
-            SOURCE,
-        ],
-    )
+/// The types this product takes (others keep `matmul.wgsl`).
+pub const TYPES: [GpuType; 2] = [GpuType::Q4_0, GpuType::Q8_0];
+
+/// The composed source for `ty` (one of [`TYPES`]; subgroup variants only:
+/// the tokens' quants are shared by broadcasts).
+pub fn source(ty: GpuType, variant: Variant) -> Result<String> {
+    let tile = match ty {
+        GpuType::Q4_0 => include_str!("../../../shaders/tile_q4_0_q8.wgsl"),
+        GpuType::Q8_0 => include_str!("../../../shaders/tile_q8_0_q8.wgsl"),
+        _ => return Err(Error::Gpu { reason: format!("no 8-bit prefill product for {ty:?}") }),
+    };
+    let x = [include_str!("../../../shaders/x_q8_storage.wgsl"), include_str!("../../../shaders/x_q8.wgsl")];
+    Ok(compose(variant, false, &[ty.snippet(), x[0], x[1], tile, SOURCE]))
 }
 
 /// Whether prefill products of `ty` with rows of `cols` values run here on
-/// `gpu`: Q4_0 rows of whole blocks, on adapters with 8-bit activations
+/// `gpu`: Q4_0 and Q8_0 rows of whole blocks, on adapters with 8-bit activations
 /// (`Gpu::int8_activations`: CPU adapters unless told) whose workgroup is one
 /// subgroup of a fixed size of at least 8 lanes (`matmul::shares_x`), and
 /// not where cooperative matrices were asked for (they take every product).
 pub fn supported(gpu: &Gpu, ty: GpuType, cols: usize) -> bool {
     gpu.int8_activations
         && gpu.coop_tile.is_none()
-        && ty == GpuType::Q4_0
+        && TYPES.contains(&ty)
         && cols > 0
         && cols % quantize_x::BLOCK == 0
         && super::matmul::shares_x(gpu, Variant::of(gpu))
@@ -95,10 +96,10 @@ impl MatMulQ8 {
             ("WG", f64::from(wg)),
             ("PAIRS", if pairs { 1.0 } else { 0.0 }),
         ];
-        let parts = bind_chunks(gpu, m, "matmul_q8", &source(Variant::of(gpu)), &extra, |c| {
+        let parts = bind_chunks(gpu, m, "matmul_q8", &source(m.ty, Variant::of(gpu))?, &extra, |c| {
             let mut b =
                 vec![step.as_entire_binding(), c.storage.binding(), xq.as_entire_binding(), out.as_entire_binding()];
-            // Nibbles are read as vec4s (binding 4) where the weights are in a buffer.
+            // Quants are read as vec4s (binding 4) where the weights are in a buffer.
             b.extend(c.storage.vec4_view());
             b
         })?;

@@ -261,8 +261,8 @@ pub fn all_sources(variant: Variant) -> Vec<(String, String)> {
         v.push((format!("matmul {ty:?}"), matmul::source(ty, variant, false)));
         if variant.subgroups {
             v.push((format!("matmul {ty:?} x-shared"), matmul::source(ty, variant, true)));
-            if ty == crate::gpu::weights::GpuType::Q4_0 {
-                v.push(("matmul_q8 Q4_0".into(), matmul_q8::source(variant)));
+            if let Ok(src) = matmul_q8::source(ty, variant) {
+                v.push((format!("matmul_q8 {ty:?}"), src));
             }
         }
         v.push((format!("embed {ty:?}"), embed::source(ty, variant)));
