@@ -48,8 +48,9 @@ pub struct EngineOptions {
     /// is refused before upload. `None`: what the SDK can read.
     #[uniffi(default = None)]
     pub memory_budget: Option<u64>,
-    /// Decode with 8-bit activations (as llama.cpp): `None` lets the device
-    /// decide (on for CPU adapters, off for GPUs); `false` keeps f32.
+    /// Quantized products with 8-bit activations (as llama.cpp; decode, and
+    /// Q4_0/Q8_0 prefill on CPU adapters): `None` lets the device decide (on
+    /// for CPU adapters, off for GPUs); `false` keeps f32.
     #[uniffi(default = None)]
     pub int8_activations: Option<bool>,
 }

@@ -69,8 +69,10 @@ pub fn run(b: &BenchArgs, e: &EngineArgs) -> Result<()> {
     // The driver and its version: on lavapipe the speed depends on the Mesa
     // release as much as on the code (BENCHMARKS.md, session 12).
     let mut driver = serde_json::Value::Null;
-    // What decode's quantized products multiply: 8-bit or f32 activations.
+    // What decode's quantized products multiply: 8-bit or f32 activations;
+    // and prefill's (8-bit only for Q4_0/Q8_0 products on CPU adapters).
     let mut decode_activations = serde_json::Value::Null;
+    let mut prefill_activations = serde_json::Value::Null;
     // How block-type weights are laid out: in row tiles (CPU adapters) or row after row.
     let mut weight_layout = serde_json::Value::Null;
     let mut weight_storage = serde_json::Value::Null;
@@ -88,6 +90,7 @@ pub fn run(b: &BenchArgs, e: &EngineArgs) -> Result<()> {
             weight_layout = json!(if gpu.weight_tiles { "tiles" } else { "rows" });
             weight_storage = json!(if gpu.weight_textures { "textures" } else { "buffers" });
             let m = GpuModel::upload(gpu.clone(), &model)?;
+            prefill_activations = json!(if m.prefill_int8() { "int8" } else { "f32" });
             load_s = load_start.elapsed().as_secs_f64();
             let kv = KvCacheType::from(e.kv_cache);
             let mut st = m.new_state_with_kv(ctx, 512.min(ctx), kv)?;
@@ -155,6 +158,7 @@ pub fn run(b: &BenchArgs, e: &EngineArgs) -> Result<()> {
         "adapter": adapter,
         "driver": driver,
         "decode_activations": decode_activations,
+        "prefill_activations": prefill_activations,
         "weight_layout": weight_layout,
         "weight_storage": weight_storage,
         "prompt_tokens": prompt.len(),

@@ -71,7 +71,8 @@ pub struct EngineOptions {
     /// adapters; nothing for discrete GPUs). A model that does not fit is
     /// refused before upload with `Error::InsufficientMemory`.
     pub memory_budget: Option<u64>,
-    /// Decode's quantized products with 8-bit activations, as llama.cpp's
+    /// The quantized products with 8-bit activations, as llama.cpp's (decode;
+    /// and prefill of Q4_0 and Q8_0 on CPU adapters with subgroups)
     /// (`DeviceOptions::int8_activations`): `None` lets the device decide
     /// (on for CPU adapters, off for GPUs, unless `HEARTH_INT8_ACTIVATIONS`
     /// says otherwise); `Some(false)` keeps f32 activations everywhere.
