@@ -147,6 +147,11 @@ enum Command {
         /// Repeats; medians are reported with min and max.
         #[arg(long, default_value_t = 3)]
         repeat: usize,
+        /// Time the first call too: no untimed warm-up pass before the
+        /// repeats (GPU backend; the first dispatch of each kernel compiles it
+        /// on lavapipe).
+        #[arg(long)]
+        no_warmup: bool,
         /// Measure only the adapter's roofline: streaming-read and copy bandwidth, FMA throughput.
         #[arg(long, conflicts_with_all = ["model", "synthetic", "kernels"])]
         roofline: bool,
@@ -201,6 +206,7 @@ fn main() -> ExitCode {
             prompt_tokens,
             gen_tokens,
             repeat,
+            no_warmup,
             roofline,
             kernels,
             shape,
@@ -218,6 +224,7 @@ fn main() -> ExitCode {
                     prompt_tokens,
                     gen_tokens,
                     repeat,
+                    warmup: !no_warmup,
                     profile,
                     json,
                 };

@@ -37,6 +37,8 @@ def parse_args():
     p.add_argument("--gen-tokens", type=int, default=128)
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="llama.cpp CPU threads")
+    p.add_argument("--no-warmup", dest="warmup", action="store_false",
+                   help="time the first call too (both engines otherwise run one untimed pass first)")
     p.add_argument("--cache-dir", default="/var/tmp/hearth-peer", help="where synthetic GGUFs are kept")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     return p.parse_args()
@@ -55,6 +57,8 @@ def synth(args):
 def hearth_bench(args, path):
     cmd = [args.hearth, "bench", "--model", path, "--prompt-tokens", str(args.prompt_tokens),
            "--gen-tokens", str(args.gen_tokens), "--repeat", str(args.repeat), "--json"]
+    if not args.warmup:
+        cmd.append("--no-warmup")
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     r = json.loads(out)
     return {
@@ -74,6 +78,11 @@ def llamacpp_bench(args, path):
     rng = np.random.default_rng(1)
     prompt = rng.integers(0, llm.n_vocab(), size=args.prompt_tokens).tolist()
     prefill, decode = [], []
+    if args.warmup:
+        # One untimed pass, as llama-bench's warm-up run (and `hearth bench`'s).
+        llm.reset()
+        llm.eval(prompt)
+        llm.eval([int(np.argmax(llm.scores[llm.n_tokens - 1]))])
     for _ in range(max(1, args.repeat)):
         llm.reset()
         t = time.perf_counter()

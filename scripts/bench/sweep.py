@@ -34,6 +34,8 @@ def main():
     p.add_argument("--jsonl", help="also append one JSON object per run to this file")
     p.add_argument("--llamacpp", action="store_true", help="also run llama.cpp on each file (llamacpp_peer.py)")
     p.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="llama.cpp CPU threads")
+    p.add_argument("--no-warmup", dest="warmup", action="store_false",
+                   help="time the first call too (both engines otherwise run one untimed pass first)")
     a = p.parse_args()
     peer = None
     if a.llamacpp:
@@ -59,9 +61,10 @@ def main():
     for shape, quant in rows:
         path = os.path.join(a.cache_dir, f"{shape}-{quant}.gguf")
         load = os.getloadavg()[0]
-        out = subprocess.run([a.hearth, "bench", "--model", path, "--prompt-tokens", str(a.prompt_tokens),
-                              "--gen-tokens", str(a.gen_tokens), "--repeat", str(a.repeat), "--json"],
-                             check=True, capture_output=True, text=True).stdout
+        cmd = [a.hearth, "bench", "--model", path, "--prompt-tokens", str(a.prompt_tokens),
+               "--gen-tokens", str(a.gen_tokens), "--repeat", str(a.repeat), "--json"]
+        out = subprocess.run(cmd + ([] if a.warmup else ["--no-warmup"]), check=True, capture_output=True,
+                             text=True).stdout
         r = json.loads(out)
         r.update({"shape": shape, "quant": quant, "load_avg_1m": load})
         extra = ""

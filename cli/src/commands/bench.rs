@@ -22,6 +22,8 @@ pub struct BenchArgs {
     pub prompt_tokens: usize,
     pub gen_tokens: usize,
     pub repeat: usize,
+    /// Run the prompt and two decode steps once, untimed, before the repeats.
+    pub warmup: bool,
     /// Add per-kernel GPU times of decode and prefill (timestamp queries).
     pub profile: bool,
     pub json: bool,
@@ -33,8 +35,7 @@ const PROFILE_TOKENS: usize = 8;
 /// Median, min and max of a sample.
 fn stats(mut v: Vec<f64>) -> serde_json::Value {
     v.sort_by(f64::total_cmp);
-    let median = if v.is_empty() { 0.0 } else { v[v.len() / 2] };
-    json!({ "median": median, "min": v.first(), "max": v.last() })
+    json!({ "median": median(v.clone()), "min": v.first(), "max": v.last() })
 }
 
 /// Peak resident memory of this process (Linux; None elsewhere).
@@ -98,6 +99,16 @@ pub fn run(b: &BenchArgs, e: &EngineArgs) -> Result<()> {
             // Decode reads the cache at ~prompt + gen/2 positions on average.
             let decode_bytes = traffic::decode_bytes(&m, prompt.len() + b.gen_tokens / 2, kv.bytes());
             let prefill_flops = traffic::prefill_flops(&m, prompt.len());
+            if b.warmup {
+                // lavapipe compiles a pipeline's code at its first dispatch
+                // (hundreds of ms for a model's kernels), which an untimed
+                // pass keeps out of the first repeat, as llama-bench's
+                // warm-up run does for llama.cpp.
+                m.forward_greedy(&mut st, &prompt, 0)?;
+                for i in 0..b.gen_tokens.min(2) {
+                    m.decode_next(&mut st, prompt.len() + i)?;
+                }
+            }
             for _ in 0..b.repeat.max(1) {
                 let (t, c) = (Instant::now(), process_cpu_seconds());
                 m.forward_greedy(&mut st, &prompt, 0)?;
@@ -164,6 +175,7 @@ pub fn run(b: &BenchArgs, e: &EngineArgs) -> Result<()> {
         "prompt_tokens": prompt.len(),
         "gen_tokens": b.gen_tokens,
         "repeat": b.repeat.max(1),
+        "warmup": b.warmup,
         "load_s": load_s,
         "prefill_tokens_per_s": stats(prefill),
         "decode_tokens_per_s": stats(decode),

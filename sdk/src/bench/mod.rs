@@ -108,10 +108,17 @@ pub fn process_cpu_seconds() -> Option<f64> {
     Some(ticks / 100.0)
 }
 
-/// Median of a sample (0 for an empty one).
+/// Median of a sample (0 for an empty one): the mean of the two middle
+/// values of an even-sized one, as Python's `statistics.median` (the
+/// llama.cpp peer's), so that two repeats report their mean, not the faster.
 pub fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
-    v.get(v.len() / 2).copied().unwrap_or(0.0)
+    let n = v.len();
+    match n {
+        0 => 0.0,
+        _ if n % 2 == 1 => v[n / 2],
+        _ => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+    }
 }
 
 /// Record `f` in a compute pass of its own.
@@ -119,4 +126,15 @@ pub(crate) fn in_pass(enc: &mut wgpu::CommandEncoder, f: impl FnOnce(&mut wgpu::
     let mut pass =
         enc.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("bench"), timestamp_writes: None });
     f(&mut pass);
+}
+
+#[cfg(test)]
+mod median_tests {
+    #[test]
+    fn even_samples_take_the_mean_of_the_middle_two() {
+        assert_eq!(super::median(vec![]), 0.0);
+        assert_eq!(super::median(vec![3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(super::median(vec![4.0, 1.0]), 2.5);
+        assert_eq!(super::median(vec![4.0, 1.0, 3.0, 2.0]), 2.5);
+    }
 }
