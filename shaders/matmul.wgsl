@@ -33,33 +33,7 @@ const TT: u32 = 8u;        // tokens per invocation
 // w (binding 1), the weight rows, is declared by the dtype_*.wgsl snippet.
 // x (binding 2) and x4(row, i) come from x_vec4.wgsl or x_scalar.wgsl.
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
-
-fn store(row: u32, t0: u32, acc: vec4<f32>, k: u32) {
-    if (row >= ROWS) {
-        return;
-    }
-    for (var j = 0u; j < 4u; j++) {
-        let t = t0 + 4u * k + j;
-        if (t < step.tokens) {
-            out[t * OUT_STRIDE + OUT_BASE + ROW_OFFSET + row] = acc[j];
-        }
-    }
-}
-
-// PAIRS: the SwiGLU of a gate row (g) and the up row (u) after it.
-fn store_pair(row: u32, t0: u32, g: vec4<f32>, u: vec4<f32>, k: u32) {
-    if (row >= ROWS) {
-        return;
-    }
-    let v = g / (1.0 + exp(-g)) * u;
-    let col = OUT_BASE + (ROW_OFFSET + row) / 2u;
-    for (var j = 0u; j < 4u; j++) {
-        let t = t0 + 4u * k + j;
-        if (t < step.tokens) {
-            out[t * OUT_STRIDE + col] = v[j];
-        }
-    }
-}
+// store / store_pair (PAIRS): matmul_store.wgsl.
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {

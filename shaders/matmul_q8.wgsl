@@ -35,6 +35,7 @@ const TT: u32 = 8u;        // tokens per invocation
 // x_q8_storage.wgsl; WPairs, w_pairs, pair_dot and X_OFFSET by the type's
 // tile_<type>_q8.wgsl.
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
+// store / store_pair (PAIRS): matmul_store.wgsl.
 
 // One token's block ready for pair products: its quants in pairs
 // (quant_pairs02/13, x_q8.wgsl), its scale d, and X_OFFSET · d · Σq, which
@@ -65,33 +66,6 @@ fn row_tile(w: WPairs, x0: XPairs, x1: XPairs, x2: XPairs, x3: XPairs, x4: XPair
             x7: XPairs) -> mat2x4<f32> {
     return mat2x4<f32>(vec4<f32>(block_dot(w, x0), block_dot(w, x1), block_dot(w, x2), block_dot(w, x3)),
                        vec4<f32>(block_dot(w, x4), block_dot(w, x5), block_dot(w, x6), block_dot(w, x7)));
-}
-
-fn store(row: u32, t0: u32, acc: vec4<f32>, k: u32) {
-    if (row >= ROWS) {
-        return;
-    }
-    for (var j = 0u; j < 4u; j++) {
-        let t = t0 + 4u * k + j;
-        if (t < step.tokens) {
-            out[t * OUT_STRIDE + OUT_BASE + ROW_OFFSET + row] = acc[j];
-        }
-    }
-}
-
-// PAIRS: the SwiGLU of a gate row (g) and the up row (u) after it.
-fn store_pair(row: u32, t0: u32, g: vec4<f32>, u: vec4<f32>, k: u32) {
-    if (row >= ROWS) {
-        return;
-    }
-    let v = g / (1.0 + exp(-g)) * u;
-    let col = OUT_BASE + (ROW_OFFSET + row) / 2u;
-    for (var j = 0u; j < 4u; j++) {
-        let t = t0 + 4u * k + j;
-        if (t < step.tokens) {
-            out[t * OUT_STRIDE + col] = v[j];
-        }
-    }
 }
 
 @compute @workgroup_size(WG)

@@ -161,66 +161,88 @@ pub fn run(gpu: &Gpu, shape: &SynthShape, tokens: usize, roof: &Roofline) -> Res
                     .collect::<Result<Vec<_>>>()?;
                 products.push((kernel, mvs));
             }
-            let records: Vec<_> = products
-                .iter()
-                .map(|(_, mvs)| {
-                    move |enc: &mut wgpu::CommandEncoder| in_pass(enc, |p| mvs.iter().for_each(|mv| mv.dispatch(p)))
-                })
-                .collect();
-            let refs: Vec<&dyn Fn(&mut wgpu::CommandEncoder)> =
-                records.iter().map(|r| r as &dyn Fn(&mut wgpu::CommandEncoder)).collect();
-            for ((kernel, _), (s, cpu)) in products.iter().zip(time_interleaved(gpu, &refs)?) {
+            let what = (format!("{ty:?}"), name, rows, cols);
+            for (kernel, s, cpu) in in_turns(gpu, &products, |mvs, p| mvs.iter().for_each(|mv| mv.dispatch(p)))? {
                 let (s, cpu) = (s / copies as f64, cpu.map(|c| c / copies as f64));
                 let gbps = bytes / s / 1e9;
-                out.push(KernelResult {
-                    kernel,
-                    dtype: format!("{ty:?}"),
-                    matrix: name,
-                    rows,
-                    cols,
-                    tokens: 1,
-                    micros: s * 1e6,
-                    cpu_micros: cpu.map(|c| c * 1e6),
-                    gbps,
-                    gflops: flops / s / 1e9,
-                    roofline_percent: roof.read_percent(gbps * 1e9),
-                });
+                out.push(result(kernel, &what, 1, (s, cpu), (gbps, flops / s / 1e9), roof.read_percent(gbps * 1e9)));
             }
-            let batch = gpu.uniform("step", &Step { tokens: tokens as u32, ..Default::default() });
-            // The adapter's product (with 8-bit activations where it takes
-            // them, then also timed with f32 ones, in turns).
-            let xq =
-                matmul_q8::supported(gpu, ty, cols).then(|| gpu.buffer("xq", matmul_q8::batch_bytes(tokens, cols)));
-            let mut mms = vec![("matmul", MatMul::at_with(gpu, m, [&batch, &x, &y], (0, rows), xq.as_ref())?)];
-            if xq.is_some() {
-                mms.push(("matmul:f32-x", MatMul::new(gpu, m, &batch, &x, &y)?));
-            }
-            let records: Vec<_> = mms
-                .iter()
-                .map(|(_, mm)| move |enc: &mut wgpu::CommandEncoder| in_pass(enc, |p| mm.dispatch(p, tokens as u32)))
-                .collect();
-            let refs: Vec<&dyn Fn(&mut wgpu::CommandEncoder)> =
-                records.iter().map(|r| r as &dyn Fn(&mut wgpu::CommandEncoder)).collect();
-            for ((kernel, _), (s, cpu)) in mms.iter().zip(time_interleaved(gpu, &refs)?) {
-                let gflops = flops * tokens as f64 / s / 1e9;
-                out.push(KernelResult {
-                    kernel,
-                    dtype: format!("{ty:?}"),
-                    matrix: name,
-                    rows,
-                    cols,
-                    tokens,
-                    micros: s * 1e6,
-                    cpu_micros: cpu.map(|c| c * 1e6),
-                    gbps: bytes / s / 1e9,
-                    gflops,
-                    roofline_percent: roof.fma_percent(gflops * 1e9),
-                });
-            }
+            out.extend(matmuls(gpu, m, (&x, &y), (&what, tokens), roof)?);
         }
     }
     out.extend(attention(gpu, shape, tokens, roof)?);
     Ok(out)
+}
+
+/// Time each item's dispatches (one compute pass each) in turns
+/// (`time_interleaved`): (name, seconds, CPU seconds) per item.
+fn in_turns<T>(
+    gpu: &Gpu,
+    items: &[(&'static str, T)],
+    dispatch: impl Fn(&T, &mut wgpu::ComputePass<'_>),
+) -> Result<Vec<(&'static str, f64, Option<f64>)>> {
+    let records: Vec<_> = items
+        .iter()
+        .map(|(_, item)| {
+            let dispatch = &dispatch;
+            move |enc: &mut wgpu::CommandEncoder| in_pass(enc, |p| dispatch(item, p))
+        })
+        .collect();
+    let refs: Vec<&dyn Fn(&mut wgpu::CommandEncoder)> =
+        records.iter().map(|r| r as &dyn Fn(&mut wgpu::CommandEncoder)).collect();
+    Ok(items.iter().zip(time_interleaved(gpu, &refs)?).map(|((name, _), (s, cpu))| (*name, s, cpu)).collect())
+}
+
+/// One row of results: `what` is (type, matrix, rows, cols).
+fn result(
+    kernel: &'static str,
+    what: &(String, &'static str, usize, usize),
+    tokens: usize,
+    (s, cpu): (f64, Option<f64>),
+    (gbps, gflops): (f64, f64),
+    roofline_percent: f64,
+) -> KernelResult {
+    let (dtype, matrix, rows, cols) = what.clone();
+    KernelResult {
+        kernel,
+        dtype,
+        matrix,
+        rows,
+        cols,
+        tokens,
+        micros: s * 1e6,
+        cpu_micros: cpu.map(|c| c * 1e6),
+        gbps,
+        gflops,
+        roofline_percent,
+    }
+}
+
+/// The prefill product of `m` for a batch of `tokens` (x and y hold them):
+/// the adapter's, and where it takes 8-bit activations also the one with
+/// f32 activations (`matmul:f32-x`), timed in turns.
+fn matmuls(
+    gpu: &Gpu,
+    m: &GpuMatrix,
+    (x, y): (&wgpu::Buffer, &wgpu::Buffer),
+    (what, tokens): (&(String, &'static str, usize, usize), usize),
+    roof: &Roofline,
+) -> Result<Vec<KernelResult>> {
+    let batch = gpu.uniform("step", &Step { tokens: tokens as u32, ..Default::default() });
+    let xq = matmul_q8::supported(gpu, m.ty, m.cols).then(|| gpu.buffer("xq", matmul_q8::batch_bytes(tokens, m.cols)));
+    let mut mms = vec![("matmul", MatMul::at_with(gpu, m, [&batch, x, y], (0, m.rows), xq.as_ref())?)];
+    if xq.is_some() {
+        mms.push(("matmul:f32-x", MatMul::new(gpu, m, &batch, x, y)?));
+    }
+    let (bytes, flops) = (super::traffic::matrix_bytes(m) as f64, 2.0 * (m.rows * m.cols * tokens) as f64);
+    let timed = in_turns(gpu, &mms, |mm, p| mm.dispatch(p, tokens as u32))?;
+    Ok(timed
+        .into_iter()
+        .map(|(kernel, s, cpu)| {
+            let gflops = flops / s / 1e9;
+            result(kernel, what, tokens, (s, cpu), (bytes / s / 1e9, gflops), roof.fma_percent(gflops * 1e9))
+        })
+        .collect())
 }
 
 /// Decode attention of one layer of `shape` over `keys` cached positions

@@ -13,6 +13,9 @@ pub const ROWS_PER_INVOCATION: u32 = 8;
 /// Tokens per invocation (`TT` in the shader).
 pub const TOKENS_PER_INVOCATION: u32 = 8;
 
+/// The tiles' stores, shared with `matmul_q8` (`shaders/matmul_store.wgsl`).
+pub const STORE: &str = include_str!("../../../shaders/matmul_store.wgsl");
+
 /// x tiles loaded by every lane (`shaders/x_tile_loads.wgsl`).
 pub const X_TILE_LOADS: &str = include_str!("../../../shaders/x_tile_loads.wgsl");
 /// x tiles shared through subgroup broadcasts (`shaders/x_tile_shared.wgsl`).
@@ -22,7 +25,7 @@ pub const X_TILE_SHARED: &str = include_str!("../../../shaders/x_tile_shared.wgs
 /// needs a subgroup variant) assembles x tiles with subgroup broadcasts.
 pub fn source(ty: GpuType, variant: Variant, shared_x: bool) -> String {
     let tile = if shared_x { X_TILE_SHARED } else { X_TILE_LOADS };
-    compose(variant, false, &[ty.snippet(), super::activations(ty), tile, SOURCE])
+    compose(variant, false, &[ty.snippet(), super::activations(ty), tile, STORE, SOURCE])
 }
 
 /// Whether x tiles are shared by subgroup broadcasts on `gpu`: CPU adapters

@@ -32,7 +32,7 @@ pub fn source(ty: GpuType, variant: Variant) -> Result<String> {
         _ => return Err(Error::Gpu { reason: format!("no 8-bit prefill product for {ty:?}") }),
     };
     let x = [include_str!("../../../shaders/x_q8_storage.wgsl"), include_str!("../../../shaders/x_q8.wgsl")];
-    Ok(compose(variant, false, &[ty.snippet(), x[0], x[1], tile, SOURCE]))
+    Ok(compose(variant, false, &[ty.snippet(), x[0], x[1], tile, super::matmul::STORE, SOURCE]))
 }
 
 /// Whether prefill products of `ty` with rows of `cols` values run here on
