@@ -33,7 +33,7 @@ const TT: u32 = 8u;        // tokens per invocation
 // w (binding 1), the weight rows, is declared by the dtype_*.wgsl snippet.
 // x (binding 2) and x4(row, i) come from x_vec4.wgsl or x_scalar.wgsl.
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
-// store / store_pair (PAIRS): matmul_store.wgsl.
+// store_tile: matmul_store.wgsl.
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -107,21 +107,5 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
             a7 += mat2x4<f32>(v7 * xa, v7 * xb);
         }
     }
-    for (var k = 0u; k < 2u; k++) {
-        if (PAIRS) {
-            store_pair(r0, t0, a0[k], a1[k], k);
-            store_pair(r0 + 2u, t0, a2[k], a3[k], k);
-            store_pair(r0 + 4u, t0, a4[k], a5[k], k);
-            store_pair(r0 + 6u, t0, a6[k], a7[k], k);
-            continue;
-        }
-        store(r0, t0, a0[k], k);
-        store(r0 + 1u, t0, a1[k], k);
-        store(r0 + 2u, t0, a2[k], k);
-        store(r0 + 3u, t0, a3[k], k);
-        store(r0 + 4u, t0, a4[k], k);
-        store(r0 + 5u, t0, a5[k], k);
-        store(r0 + 6u, t0, a6[k], k);
-        store(r0 + 7u, t0, a7[k], k);
-    }
+    store_tile(r0, t0, a0, a1, a2, a3, a4, a5, a6, a7);
 }

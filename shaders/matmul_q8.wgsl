@@ -35,7 +35,7 @@ const TT: u32 = 8u;        // tokens per invocation
 // x_q8_storage.wgsl; WPairs, w_pairs, pair_dot and X_OFFSET by the type's
 // tile_<type>_q8.wgsl.
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
-// store / store_pair (PAIRS): matmul_store.wgsl.
+// store_tile: matmul_store.wgsl.
 
 // One token's block ready for pair products: its quants in pairs
 // (quant_pairs02/13, x_q8.wgsl), its scale d, and X_OFFSET · d · Σq, which
@@ -118,21 +118,5 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
         a6 += block_scale(rb[6], u) * row_tile(w_pairs(rb[6], u), x0, x1, x2, x3, x4, x5, x6, x7);
         a7 += block_scale(rb[7], u) * row_tile(w_pairs(rb[7], u), x0, x1, x2, x3, x4, x5, x6, x7);
     }
-    for (var k = 0u; k < 2u; k++) {
-        if (PAIRS) {
-            store_pair(r0, t0, a0[k], a1[k], k);
-            store_pair(r0 + 2u, t0, a2[k], a3[k], k);
-            store_pair(r0 + 4u, t0, a4[k], a5[k], k);
-            store_pair(r0 + 6u, t0, a6[k], a7[k], k);
-            continue;
-        }
-        store(r0, t0, a0[k], k);
-        store(r0 + 1u, t0, a1[k], k);
-        store(r0 + 2u, t0, a2[k], k);
-        store(r0 + 3u, t0, a3[k], k);
-        store(r0 + 4u, t0, a4[k], k);
-        store(r0 + 5u, t0, a5[k], k);
-        store(r0 + 6u, t0, a6[k], k);
-        store(r0 + 7u, t0, a7[k], k);
-    }
+    store_tile(r0, t0, a0, a1, a2, a3, a4, a5, a6, a7);
 }
