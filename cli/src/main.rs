@@ -147,9 +147,8 @@ enum Command {
         /// Repeats; medians are reported with min and max.
         #[arg(long, default_value_t = 3)]
         repeat: usize,
-        /// Time the first call too: no untimed warm-up pass before the
-        /// repeats (GPU backend; the first dispatch of each kernel compiles it
-        /// on lavapipe).
+        /// Time the first call too: no untimed warm-up pass (one prefill and
+        /// two decode steps, as llama-bench's) before the repeats (GPU backend).
         #[arg(long)]
         no_warmup: bool,
         /// Measure only the adapter's roofline: streaming-read and copy bandwidth, FMA throughput.

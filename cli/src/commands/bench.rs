@@ -100,9 +100,9 @@ pub fn run(b: &BenchArgs, e: &EngineArgs) -> Result<()> {
             let decode_bytes = traffic::decode_bytes(&m, prompt.len() + b.gen_tokens / 2, kv.bytes());
             let prefill_flops = traffic::prefill_flops(&m, prompt.len());
             if b.warmup {
-                // lavapipe compiles a pipeline's code at its first dispatch,
-                // which an untimed pass keeps out of the first repeat, as
-                // llama-bench's warm-up run does for llama.cpp.
+                // Whatever a driver does at a kernel's first use (compiling,
+                // allocating) stays out of the first repeat, as llama-bench's
+                // warm-up run keeps it out of llama.cpp's.
                 m.forward_greedy(&mut st, &prompt, 0)?;
                 for i in 0..b.gen_tokens.min(2) {
                     m.decode_next(&mut st, prompt.len() + i)?;
