@@ -1,4 +1,4 @@
-// Prefill product of Q4_0 or Q8_0 weights against 8-bit activations, for
+// Prefill product of Q4_0, Q8_0 or Q4_K weights against 8-bit activations, for
 // CPU adapters (lavapipe): for T tokens
 //   out[t * OUT_STRIDE + OUT_BASE + ROW_OFFSET + r] = W[r] · x[t]
 // with each token's row quantized in blocks of 32 by quantize_x.wgsl
@@ -32,33 +32,34 @@ const TT: u32 = 8u;        // tokens per invocation
 
 @group(0) @binding(0) var<uniform> step: Step;
 // w (binding 1) is declared by the dtype snippet; xq (binding 2) by
-// x_q8_storage.wgsl; WPairs, w_pairs, pair_dot and X_OFFSET by the type's
-// tile_<type>_q8.wgsl.
+// x_q8_storage.wgsl; WPairs, w_pairs, pair_dot, X_OFFSET, Head, HEAD_BLOCKS,
+// row_head and block_acc by the type's tile_<type>_q8.wgsl (with
+// tile_nibbles_q8.wgsl for nibbles, tile_scales_q8.wgsl for 32-blocks).
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
 // store_tile: matmul_store.wgsl.
 
 // One token's block ready for pair products: its quants in pairs
-// (quant_pairs02/13, x_q8.wgsl), its scale d, and X_OFFSET · d · Σq, which
-// takes a constant offset of the weights out of the integer sum (Q4_0's
-// "- 8": dot_q4_0_q8.wgsl).
+// (quant_pairs02/13, x_q8.wgsl), its scale d, and d · Σq, which takes an
+// offset of the weights out of the integer sum (Q4_0's constant "- 8",
+// Q4_K's per-sub-block min).
 struct XPairs {
     lo02: vec4<u32>,
     lo13: vec4<u32>,
     hi02: vec4<u32>,
     hi13: vec4<u32>,
     d: f32,
-    off: f32,
+    dsum: f32,
 }
 
 fn x_pairs(b: XqBlock) -> XPairs {
     let s = xq_head_scale(b.head);
     return XPairs(quant_pairs02(b.lo), quant_pairs13(b.lo), quant_pairs02(b.hi), quant_pairs13(b.hi), s.x,
-                  X_OFFSET * s.x * s.y);
+                  s.x * s.y);
 }
 
 // d_x · Σ w_i q_i over one block (the type's pair_dot gives the integer sum).
 fn block_dot(w: WPairs, x: XPairs) -> f32 {
-    return f32(pair_dot(w, x)) * x.d + x.off;
+    return f32(pair_dot(w, x)) * x.d + X_OFFSET * x.dsum;
 }
 
 // One row's block against the eight tokens: column k holds tokens 4k..4k+3.
@@ -91,32 +92,45 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     var a5 = mat2x4<f32>();
     var a6 = mat2x4<f32>();
     var a7 = mat2x4<f32>();
-    for (var u = 0u; u < blocks; u++) {
-        let p = x_pairs(xq_block(own + u));
-        let x0 = XPairs(subgroupBroadcast(p.lo02, 0u), subgroupBroadcast(p.lo13, 0u), subgroupBroadcast(p.hi02, 0u),
-                        subgroupBroadcast(p.hi13, 0u), subgroupBroadcast(p.d, 0u), subgroupBroadcast(p.off, 0u));
-        let x1 = XPairs(subgroupBroadcast(p.lo02, 1u), subgroupBroadcast(p.lo13, 1u), subgroupBroadcast(p.hi02, 1u),
-                        subgroupBroadcast(p.hi13, 1u), subgroupBroadcast(p.d, 1u), subgroupBroadcast(p.off, 1u));
-        let x2 = XPairs(subgroupBroadcast(p.lo02, 2u), subgroupBroadcast(p.lo13, 2u), subgroupBroadcast(p.hi02, 2u),
-                        subgroupBroadcast(p.hi13, 2u), subgroupBroadcast(p.d, 2u), subgroupBroadcast(p.off, 2u));
-        let x3 = XPairs(subgroupBroadcast(p.lo02, 3u), subgroupBroadcast(p.lo13, 3u), subgroupBroadcast(p.hi02, 3u),
-                        subgroupBroadcast(p.hi13, 3u), subgroupBroadcast(p.d, 3u), subgroupBroadcast(p.off, 3u));
-        let x4 = XPairs(subgroupBroadcast(p.lo02, 4u), subgroupBroadcast(p.lo13, 4u), subgroupBroadcast(p.hi02, 4u),
-                        subgroupBroadcast(p.hi13, 4u), subgroupBroadcast(p.d, 4u), subgroupBroadcast(p.off, 4u));
-        let x5 = XPairs(subgroupBroadcast(p.lo02, 5u), subgroupBroadcast(p.lo13, 5u), subgroupBroadcast(p.hi02, 5u),
-                        subgroupBroadcast(p.hi13, 5u), subgroupBroadcast(p.d, 5u), subgroupBroadcast(p.off, 5u));
-        let x6 = XPairs(subgroupBroadcast(p.lo02, 6u), subgroupBroadcast(p.lo13, 6u), subgroupBroadcast(p.hi02, 6u),
-                        subgroupBroadcast(p.hi13, 6u), subgroupBroadcast(p.d, 6u), subgroupBroadcast(p.off, 6u));
-        let x7 = XPairs(subgroupBroadcast(p.lo02, 7u), subgroupBroadcast(p.lo13, 7u), subgroupBroadcast(p.hi02, 7u),
-                        subgroupBroadcast(p.hi13, 7u), subgroupBroadcast(p.d, 7u), subgroupBroadcast(p.off, 7u));
-        a0 += block_scale(rb[0], u) * row_tile(w_pairs(rb[0], u), x0, x1, x2, x3, x4, x5, x6, x7);
-        a1 += block_scale(rb[1], u) * row_tile(w_pairs(rb[1], u), x0, x1, x2, x3, x4, x5, x6, x7);
-        a2 += block_scale(rb[2], u) * row_tile(w_pairs(rb[2], u), x0, x1, x2, x3, x4, x5, x6, x7);
-        a3 += block_scale(rb[3], u) * row_tile(w_pairs(rb[3], u), x0, x1, x2, x3, x4, x5, x6, x7);
-        a4 += block_scale(rb[4], u) * row_tile(w_pairs(rb[4], u), x0, x1, x2, x3, x4, x5, x6, x7);
-        a5 += block_scale(rb[5], u) * row_tile(w_pairs(rb[5], u), x0, x1, x2, x3, x4, x5, x6, x7);
-        a6 += block_scale(rb[6], u) * row_tile(w_pairs(rb[6], u), x0, x1, x2, x3, x4, x5, x6, x7);
-        a7 += block_scale(rb[7], u) * row_tile(w_pairs(rb[7], u), x0, x1, x2, x3, x4, x5, x6, x7);
+    // The rows' scales are read once per group of HEAD_BLOCKS blocks (the
+    // last one may be shorter), then each block adds its tile. Per block,
+    // Q4_K's scales took nearly half of the product's time; a group per
+    // loop of one block made Q4_0 1.7x as slow (BENCHMARKS.md, session 17).
+    var h: array<Head, 8>;
+    for (var g = 0u; g < (blocks + HEAD_BLOCKS - 1u) / HEAD_BLOCKS; g++) {
+        for (var i = 0u; i < TR; i++) {
+            h[i] = row_head(rb[i], g);
+        }
+        for (var k = 0u; k < min(HEAD_BLOCKS, blocks - g * HEAD_BLOCKS); k++) {
+            let u = g * HEAD_BLOCKS + k;
+            let p = x_pairs(xq_block(own + u));
+            let x0 = XPairs(subgroupBroadcast(p.lo02, 0u), subgroupBroadcast(p.lo13, 0u), subgroupBroadcast(p.hi02, 0u),
+                            subgroupBroadcast(p.hi13, 0u), subgroupBroadcast(p.d, 0u), subgroupBroadcast(p.dsum, 0u));
+            let x1 = XPairs(subgroupBroadcast(p.lo02, 1u), subgroupBroadcast(p.lo13, 1u), subgroupBroadcast(p.hi02, 1u),
+                            subgroupBroadcast(p.hi13, 1u), subgroupBroadcast(p.d, 1u), subgroupBroadcast(p.dsum, 1u));
+            let x2 = XPairs(subgroupBroadcast(p.lo02, 2u), subgroupBroadcast(p.lo13, 2u), subgroupBroadcast(p.hi02, 2u),
+                            subgroupBroadcast(p.hi13, 2u), subgroupBroadcast(p.d, 2u), subgroupBroadcast(p.dsum, 2u));
+            let x3 = XPairs(subgroupBroadcast(p.lo02, 3u), subgroupBroadcast(p.lo13, 3u), subgroupBroadcast(p.hi02, 3u),
+                            subgroupBroadcast(p.hi13, 3u), subgroupBroadcast(p.d, 3u), subgroupBroadcast(p.dsum, 3u));
+            let x4 = XPairs(subgroupBroadcast(p.lo02, 4u), subgroupBroadcast(p.lo13, 4u), subgroupBroadcast(p.hi02, 4u),
+                            subgroupBroadcast(p.hi13, 4u), subgroupBroadcast(p.d, 4u), subgroupBroadcast(p.dsum, 4u));
+            let x5 = XPairs(subgroupBroadcast(p.lo02, 5u), subgroupBroadcast(p.lo13, 5u), subgroupBroadcast(p.hi02, 5u),
+                            subgroupBroadcast(p.hi13, 5u), subgroupBroadcast(p.d, 5u), subgroupBroadcast(p.dsum, 5u));
+            let x6 = XPairs(subgroupBroadcast(p.lo02, 6u), subgroupBroadcast(p.lo13, 6u), subgroupBroadcast(p.hi02, 6u),
+                            subgroupBroadcast(p.hi13, 6u), subgroupBroadcast(p.d, 6u), subgroupBroadcast(p.dsum, 6u));
+            let x7 = XPairs(subgroupBroadcast(p.lo02, 7u), subgroupBroadcast(p.lo13, 7u), subgroupBroadcast(p.hi02, 7u),
+                            subgroupBroadcast(p.hi13, 7u), subgroupBroadcast(p.d, 7u), subgroupBroadcast(p.dsum, 7u));
+            // The tokens' d_x Σq, laid out as the tiles (types with weight offsets).
+            let dsum = mat2x4<f32>(vec4<f32>(x0.dsum, x1.dsum, x2.dsum, x3.dsum), vec4<f32>(x4.dsum, x5.dsum, x6.dsum, x7.dsum));
+            a0 = block_acc(a0, h[0], k, row_tile(w_pairs(rb[0], u), x0, x1, x2, x3, x4, x5, x6, x7), dsum);
+            a1 = block_acc(a1, h[1], k, row_tile(w_pairs(rb[1], u), x0, x1, x2, x3, x4, x5, x6, x7), dsum);
+            a2 = block_acc(a2, h[2], k, row_tile(w_pairs(rb[2], u), x0, x1, x2, x3, x4, x5, x6, x7), dsum);
+            a3 = block_acc(a3, h[3], k, row_tile(w_pairs(rb[3], u), x0, x1, x2, x3, x4, x5, x6, x7), dsum);
+            a4 = block_acc(a4, h[4], k, row_tile(w_pairs(rb[4], u), x0, x1, x2, x3, x4, x5, x6, x7), dsum);
+            a5 = block_acc(a5, h[5], k, row_tile(w_pairs(rb[5], u), x0, x1, x2, x3, x4, x5, x6, x7), dsum);
+            a6 = block_acc(a6, h[6], k, row_tile(w_pairs(rb[6], u), x0, x1, x2, x3, x4, x5, x6, x7), dsum);
+            a7 = block_acc(a7, h[7], k, row_tile(w_pairs(rb[7], u), x0, x1, x2, x3, x4, x5, x6, x7), dsum);
+        }
     }
     store_tile(r0, t0, a0, a1, a2, a3, a4, a5, a6, a7);
 }

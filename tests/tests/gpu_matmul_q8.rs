@@ -1,5 +1,5 @@
 //! The prefill product against 8-bit activations (`kernels::matmul_q8`, CPU
-//! adapters with subgroups) against its CPU reference: Q4_0 and Q8_0 matrices whose
+//! adapters with subgroups) against its CPU reference: Q4_0, Q8_0 and Q4_K matrices whose
 //! rows are not a multiple of the tile or workgroup, batches that are not a
 //! multiple of 8 tokens, outputs placed in a wider row, row chunks split over
 //! several bindings, SwiGLU of interleaved gate/up rows, and the pair
@@ -26,6 +26,11 @@ fn gpus() -> Vec<Gpu> {
         }
     }
     all.into_iter().filter(|g| matmul_q8::supported(g, GpuType::Q4_0, 32)).collect()
+}
+
+/// Rows of `blocks` whole blocks of `ty` (32 values, or Q4_K's 256).
+fn cols(ty: GpuType, blocks: usize) -> usize {
+    blocks * if ty == GpuType::Q4_K { 256 } else { 32 }
 }
 
 fn random(ty: GpuType, rows: usize, cols: usize, seed: u64) -> TensorRef {
@@ -62,8 +67,9 @@ fn run(gpu: &Gpu, m: &GpuMatrix, xs: &[f32], tokens: usize, (base, width): (usiz
 #[test]
 fn prefill_against_8_bit_activations_matches_the_cpu_reference() {
     for (gpu, ty) in gpus().iter().flat_map(|g| matmul_q8::TYPES.map(|ty| (g, ty))) {
-        let shapes = [(1, 32, 1), (9, 96, 11), (70, 160, 8), (130, 64, 19)];
-        for (i, (rows, cols, tokens)) in shapes.into_iter().enumerate() {
+        let shapes = [(1, 1, 1), (9, 3, 11), (70, 5, 8), (130, 2, 19)];
+        for (i, (rows, blocks, tokens)) in shapes.into_iter().enumerate() {
+            let cols = cols(ty, blocks);
             let on = format!("on {} (binding {})", gpu.summary.name, gpu.max_binding);
             let what = format!("{ty:?} {rows}x{cols}, {tokens} tokens {on}");
             let t = random(ty, rows, cols, 60 + i as u64);
@@ -84,7 +90,8 @@ fn prefill_against_8_bit_activations_matches_the_cpu_reference() {
 #[test]
 fn swiglu_of_interleaved_gate_and_up_against_8_bit_activations_matches_the_cpu_reference() {
     for (gpu, ty) in gpus().iter().flat_map(|g| matmul_q8::TYPES.map(|ty| (g, ty))) {
-        for (i, (rows, cols)) in [(9, 96), (70, 160)].into_iter().enumerate() {
+        for (i, (rows, blocks)) in [(9, 3), (70, 5)].into_iter().enumerate() {
+            let cols = cols(ty, blocks);
             let what = format!("{ty:?} 2×{rows}x{cols} on {} (binding {})", gpu.summary.name, gpu.max_binding);
             let (gate, up) = (random(ty, rows, cols, 70 + i as u64), random(ty, rows, cols, 80 + i as u64));
             let m = GpuMatrix::upload_interleaved(gpu, "gate_up", &gate, &up).unwrap();
@@ -110,15 +117,17 @@ fn swiglu_of_interleaved_gate_and_up_against_8_bit_activations_matches_the_cpu_r
     }
 }
 
-/// Two products share each 32-bit multiply (Q4_0: eight to a sum; Q8_0: one),
-/// which relies on bounds (tile_<type>_q8.wgsl): weights at their extremes
-/// (nibbles 15 or 0; quants 127, -127 or -128) against activations that all
-/// quantize to ±127 are the largest sums they must carry.
+/// Two products share each 32-bit multiply (nibbles: eight to a sum; Q8_0:
+/// one), which relies on bounds (tile_<type>_q8.wgsl): weights at their
+/// extremes (nibbles 15 or 0, Q4_K's 6-bit scales 63 or 0; quants 127, -127
+/// or -128) against activations that all quantize to ±127 are the largest
+/// sums they must carry.
 #[test]
 fn pair_products_of_the_prefill_are_exact_at_the_extremes() {
     let cases = [
         (GgmlType::Q4_0, [(0xFFu8, 1.0f32), (0xFF, -1.0), (0x00, 1.0), (0xF0, -1.0), (0x0F, 1.0)]),
         (GgmlType::Q8_0, [(0x7F, 1.0), (0x7F, -1.0), (0x81, 1.0), (0x80, -1.0), (0x80, 1.0)]),
+        (GgmlType::Q4_K, [(0xFF, 1.0), (0xFF, -1.0), (0x3F, 1.0), (0xF0, -1.0), (0x0F, 1.0)]),
     ];
     for gpu in gpus() {
         let (rows, cols, tokens) = (70, 512, 9);

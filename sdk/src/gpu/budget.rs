@@ -54,17 +54,15 @@ fn q8_row_bytes(t: &TensorRef) -> u64 {
 
 /// Bytes of the prefill's 8-bit rows (state.rs `xq_batch`): `batch` rows
 /// as long as the longest among the matrices whose products take them
-/// (`matmul_q8::supported` on `gpu`; without a device, every Q4_0 or Q8_0
-/// matrix).
+/// (`matmul_q8::supported` on `gpu`; without a device, every matrix
+/// `matmul_q8::takes`).
 fn q8_batch_bytes(model: &Model, batch: usize, gpu: Option<&Gpu>) -> u64 {
     let w = &model.weights;
     let output = if w.tied_embeddings { &w.token_embd } else { &w.output };
     let takes = |t: &&TensorRef| {
         let cols = t.row_len();
         let ty = GpuType::for_file_type(t.dtype, cols);
-        gpu.map_or(matmul_q8::TYPES.contains(&ty) && cols % quantize_x::BLOCK == 0, |g| {
-            matmul_q8::supported(g, ty, cols)
-        })
+        gpu.map_or(matmul_q8::takes(ty, cols), |g| matmul_q8::supported(g, ty, cols))
     };
     let layers = w.layers.iter().flat_map(|l| [&l.wq, &l.wk, &l.wv, &l.wo, &l.w_gate, &l.w_up, &l.w_down]);
     let cols = layers.chain([output]).filter(takes).map(TensorRef::row_len).max();

@@ -1,4 +1,4 @@
-//! Prefill product of Q4_0 and Q8_0 weights against 8-bit activations on CPU
+//! Prefill product of Q4_0, Q8_0 and Q4_K weights against 8-bit activations on CPU
 //! adapters (`shaders/matmul_q8.wgsl` with the type's `tile_<type>_q8.wgsl`):
 //! a `quantize_x` pass over every token's row, then register tiles of 8 rows
 //! × 8 tokens multiplied a block of 32 at a time in integers. On lavapipe
@@ -21,32 +21,38 @@ pub const SOURCE: &str = include_str!("../../../shaders/matmul_q8.wgsl");
 const TILE: u32 = 8;
 
 /// The types this product takes (others keep `matmul.wgsl`).
-pub const TYPES: [GpuType; 2] = [GpuType::Q4_0, GpuType::Q8_0];
+pub const TYPES: [GpuType; 3] = [GpuType::Q4_0, GpuType::Q8_0, GpuType::Q4_K];
 
 /// The composed source for `ty` (one of [`TYPES`]; subgroup variants only:
 /// the tokens' quants are shared by broadcasts).
 pub fn source(ty: GpuType, variant: Variant) -> Result<String> {
+    const NIBBLES: &str = include_str!("../../../shaders/tile_nibbles_q8.wgsl");
+    const SCALES: &str = include_str!("../../../shaders/tile_scales_q8.wgsl");
     let tile = match ty {
-        GpuType::Q4_0 => include_str!("../../../shaders/tile_q4_0_q8.wgsl"),
-        GpuType::Q8_0 => include_str!("../../../shaders/tile_q8_0_q8.wgsl"),
+        GpuType::Q4_0 => [NIBBLES, SCALES, include_str!("../../../shaders/tile_q4_0_q8.wgsl")],
+        GpuType::Q8_0 => ["", SCALES, include_str!("../../../shaders/tile_q8_0_q8.wgsl")],
+        GpuType::Q4_K => [NIBBLES, "", include_str!("../../../shaders/tile_q4_k_q8.wgsl")],
         _ => return Err(Error::Gpu { reason: format!("no 8-bit prefill product for {ty:?}") }),
     };
     let x = [include_str!("../../../shaders/x_q8_storage.wgsl"), include_str!("../../../shaders/x_q8.wgsl")];
-    Ok(compose(variant, false, &[ty.snippet(), x[0], x[1], tile, super::matmul::STORE, SOURCE]))
+    Ok(compose(variant, false, &[ty.snippet(), x[0], x[1], tile[0], tile[1], tile[2], super::matmul::STORE, SOURCE]))
 }
 
 /// Whether prefill products of `ty` with rows of `cols` values run here on
-/// `gpu`: Q4_0 and Q8_0 rows of whole blocks, on adapters with 8-bit activations
+/// `gpu`: Q4_0, Q8_0 and Q4_K rows of whole blocks, on adapters with 8-bit activations
 /// (`Gpu::int8_activations`: CPU adapters unless told) whose workgroup is one
 /// subgroup of a fixed size of at least 8 lanes (`matmul::shares_x`), and
 /// not where cooperative matrices were asked for (they take every product).
 pub fn supported(gpu: &Gpu, ty: GpuType, cols: usize) -> bool {
-    gpu.int8_activations
-        && gpu.coop_tile.is_none()
-        && TYPES.contains(&ty)
-        && cols > 0
-        && cols % quantize_x::BLOCK == 0
-        && super::matmul::shares_x(gpu, Variant::of(gpu))
+    gpu.int8_activations && gpu.coop_tile.is_none() && takes(ty, cols) && super::matmul::shares_x(gpu, Variant::of(gpu))
+}
+
+/// Whether this product takes rows of `cols` values of `ty` on some
+/// adapter: one of [`TYPES`], whole blocks (K-quants' super-blocks of 256
+/// hold 8 of the activations' blocks of 32).
+pub fn takes(ty: GpuType, cols: usize) -> bool {
+    let block = if ty == GpuType::Q4_K { 256 } else { quantize_x::BLOCK };
+    TYPES.contains(&ty) && cols > 0 && cols % block == 0
 }
 
 /// Bytes of the 8-bit rows of a batch of `tokens` rows of `cols` values.
