@@ -57,9 +57,10 @@ fn x_pairs(b: XqBlock) -> XPairs {
                   s.x * s.y);
 }
 
-// d_x · Σ w_i q_i over one block (the type's pair_dot gives the integer sum).
+// d_x · Σ w_i q_i over one block (the type's pair_dot gives the integer
+// sum, or for Q6_K the sums of its halves times their scales).
 fn block_dot(w: WPairs, x: XPairs) -> f32 {
-    return f32(pair_dot(w, x)) * x.d + X_OFFSET * x.dsum;
+    return pair_dot(w, x) * x.d + X_OFFSET * x.dsum;
 }
 
 // One row's block against the eight tokens: column k holds tokens 4k..4k+3.
@@ -122,14 +123,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
                             subgroupBroadcast(p.hi13, 7u), subgroupBroadcast(p.d, 7u), subgroupBroadcast(p.dsum, 7u));
             // The tokens' d_x Σq, laid out as the tiles (types with weight offsets).
             let dsum = mat2x4<f32>(vec4<f32>(x0.dsum, x1.dsum, x2.dsum, x3.dsum), vec4<f32>(x4.dsum, x5.dsum, x6.dsum, x7.dsum));
-            a0 = block_acc(a0, h[0], k, row_tile(w_pairs(rb[0], u), x0, x1, x2, x3, x4, x5, x6, x7), dsum);
-            a1 = block_acc(a1, h[1], k, row_tile(w_pairs(rb[1], u), x0, x1, x2, x3, x4, x5, x6, x7), dsum);
-            a2 = block_acc(a2, h[2], k, row_tile(w_pairs(rb[2], u), x0, x1, x2, x3, x4, x5, x6, x7), dsum);
-            a3 = block_acc(a3, h[3], k, row_tile(w_pairs(rb[3], u), x0, x1, x2, x3, x4, x5, x6, x7), dsum);
-            a4 = block_acc(a4, h[4], k, row_tile(w_pairs(rb[4], u), x0, x1, x2, x3, x4, x5, x6, x7), dsum);
-            a5 = block_acc(a5, h[5], k, row_tile(w_pairs(rb[5], u), x0, x1, x2, x3, x4, x5, x6, x7), dsum);
-            a6 = block_acc(a6, h[6], k, row_tile(w_pairs(rb[6], u), x0, x1, x2, x3, x4, x5, x6, x7), dsum);
-            a7 = block_acc(a7, h[7], k, row_tile(w_pairs(rb[7], u), x0, x1, x2, x3, x4, x5, x6, x7), dsum);
+            a0 = block_acc(a0, h[0], k, row_tile(w_pairs(rb[0], u, h[0], k), x0, x1, x2, x3, x4, x5, x6, x7), dsum);
+            a1 = block_acc(a1, h[1], k, row_tile(w_pairs(rb[1], u, h[1], k), x0, x1, x2, x3, x4, x5, x6, x7), dsum);
+            a2 = block_acc(a2, h[2], k, row_tile(w_pairs(rb[2], u, h[2], k), x0, x1, x2, x3, x4, x5, x6, x7), dsum);
+            a3 = block_acc(a3, h[3], k, row_tile(w_pairs(rb[3], u, h[3], k), x0, x1, x2, x3, x4, x5, x6, x7), dsum);
+            a4 = block_acc(a4, h[4], k, row_tile(w_pairs(rb[4], u, h[4], k), x0, x1, x2, x3, x4, x5, x6, x7), dsum);
+            a5 = block_acc(a5, h[5], k, row_tile(w_pairs(rb[5], u, h[5], k), x0, x1, x2, x3, x4, x5, x6, x7), dsum);
+            a6 = block_acc(a6, h[6], k, row_tile(w_pairs(rb[6], u, h[6], k), x0, x1, x2, x3, x4, x5, x6, x7), dsum);
+            a7 = block_acc(a7, h[7], k, row_tile(w_pairs(rb[7], u, h[7], k), x0, x1, x2, x3, x4, x5, x6, x7), dsum);
         }
     }
     store_tile(r0, t0, a0, a1, a2, a3, a4, a5, a6, a7);

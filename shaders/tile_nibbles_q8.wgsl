@@ -19,10 +19,10 @@ fn nibble_pairs(lo: vec4<u32>, hi: vec4<u32>) -> WPairs {
 }
 
 // Σ n_i q_i over the block: two sums of eight pair products.
-fn pair_dot(w: WPairs, x: XPairs) -> i32 {
+fn pair_dot(w: WPairs, x: XPairs) -> f32 {
     let lo = w.lo_a * x.lo02 + w.lo_b * x.lo13;
     let hi = w.hi_a * x.hi02 + w.hi_b * x.hi13;
     let sl = (bitcast<i32>(lo.x + lo.y + lo.z + lo.w) + 32768) >> 16u;
     let sh = (bitcast<i32>(hi.x + hi.y + hi.z + hi.w) + 32768) >> 16u;
-    return sl + sh;
+    return f32(sl + sh);
 }

@@ -5,7 +5,7 @@
 
 const X_OFFSET: f32 = -8.0;
 
-fn w_pairs(rs: u32, u: u32) -> WPairs {
+fn w_pairs(rs: u32, u: u32, h: Head, k: u32) -> WPairs {
     let n = w_vec4(row_vec4_at(rs, u));
     return nibble_pairs(n, n >> vec4<u32>(4u));
 }

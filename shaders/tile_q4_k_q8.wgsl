@@ -10,7 +10,7 @@
 
 const X_OFFSET: f32 = 0.0;
 
-fn w_pairs(rs: u32, u: u32) -> WPairs {
+fn w_pairs(rs: u32, u: u32, h: Head, k: u32) -> WPairs {
     let v = (u / 8u) * (BLOCK_WORDS / 4u) + 1u + 2u * ((u % 8u) / 2u);   // the chunk's first vec4
     let shift = vec4<u32>(4u * (u % 2u));
     return nibble_pairs(w_vec4(row_vec4_at(rs, v)) >> shift, w_vec4(row_vec4_at(rs, v + 1u)) >> shift);

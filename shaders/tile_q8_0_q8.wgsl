@@ -32,7 +32,7 @@ fn weight_pairs13(v: vec4<u32>) -> vec4<u32> {
     return bitcast<vec4<u32>>(a) + (bitcast<vec4<u32>>(b) << vec4<u32>(16u));
 }
 
-fn w_pairs(rs: u32, u: u32) -> WPairs {
+fn w_pairs(rs: u32, u: u32, h: Head, k: u32) -> WPairs {
     let lo = w_vec4(row_vec4_at(rs, 2u * u));
     let hi = w_vec4(row_vec4_at(rs, 2u * u + 1u));
     return WPairs(weight_pairs02(lo), weight_pairs13(lo), weight_pairs02(hi), weight_pairs13(hi));
@@ -44,8 +44,8 @@ fn pair_sums(p: vec4<u32>) -> vec4<i32> {
 }
 
 // Σ w_i q_i over the block.
-fn pair_dot(w: WPairs, x: XPairs) -> i32 {
+fn pair_dot(w: WPairs, x: XPairs) -> f32 {
     let s = pair_sums(w.lo_a * x.lo02) + pair_sums(w.lo_b * x.lo13) + pair_sums(w.hi_a * x.hi02)
         + pair_sums(w.hi_b * x.hi13);
-    return s.x + s.y + s.z + s.w;
+    return f32(s.x + s.y + s.z + s.w);
 }

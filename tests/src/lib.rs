@@ -190,13 +190,20 @@ pub fn default_and_plain_gpus() -> Vec<hearth::gpu::Gpu> {
     [hearth::gpu::DeviceOptions::default(), plain].iter().filter_map(test_gpu_with).collect()
 }
 
-/// A `rows × cols` Q4_0 or Q4_K matrix whose quant bytes are all `fill`,
-/// with scale 1 (and, for Q4_K, min 0).
+/// A `rows × cols` block matrix whose quant bytes are all `fill`, with
+/// scale 1 (Q4_K: scale bytes `fill` too, min 0; Q6_K: sub-block scales
+/// 127).
 pub fn uniform_nibbles(ty: hearth::gguf::GgmlType, rows: usize, cols: usize, fill: u8) -> hearth::tensor::TensorRef {
     let n = ty.bytes_for((rows * cols) as u64).unwrap() as usize;
     let mut data = vec![fill; n];
     let one = half::f16::from_f32(1.0).to_le_bytes();
     for b in data.chunks_exact_mut(ty.type_size() as usize) {
+        if ty == hearth::gguf::GgmlType::Q6_K {
+            // ql, qh, 16 int8 scales (127 each), then d.
+            b[192..208].fill(0x7F);
+            b[208..].copy_from_slice(&one);
+            continue;
+        }
         b[..2].copy_from_slice(&one);
         if ty == hearth::gguf::GgmlType::Q4_K {
             b[2..4].copy_from_slice(&[0, 0]);

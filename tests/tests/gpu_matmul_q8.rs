@@ -1,5 +1,5 @@
 //! The prefill product against 8-bit activations (`kernels::matmul_q8`, CPU
-//! adapters with subgroups) against its CPU reference: Q4_0, Q8_0 and Q4_K matrices whose
+//! adapters with subgroups) against its CPU reference: Q4_0, Q8_0, Q4_K and Q6_K matrices whose
 //! rows are not a multiple of the tile or workgroup, batches that are not a
 //! multiple of 8 tokens, outputs placed in a wider row, row chunks split over
 //! several bindings, SwiGLU of interleaved gate/up rows, and the pair
@@ -28,9 +28,9 @@ fn gpus() -> Vec<Gpu> {
     all.into_iter().filter(|g| matmul_q8::supported(g, GpuType::Q4_0, 32)).collect()
 }
 
-/// Rows of `blocks` whole blocks of `ty` (32 values, or Q4_K's 256).
+/// Rows of `blocks` whole blocks of `ty` (32 values, or K-quants' 256).
 fn cols(ty: GpuType, blocks: usize) -> usize {
-    blocks * if ty == GpuType::Q4_K { 256 } else { 32 }
+    blocks * if matches!(ty, GpuType::Q4_K | GpuType::Q6_K) { 256 } else { 32 }
 }
 
 fn random(ty: GpuType, rows: usize, cols: usize, seed: u64) -> TensorRef {
@@ -118,16 +118,18 @@ fn swiglu_of_interleaved_gate_and_up_against_8_bit_activations_matches_the_cpu_r
 }
 
 /// Two products share each 32-bit multiply (nibbles: eight to a sum; Q8_0:
-/// one), which relies on bounds (tile_<type>_q8.wgsl): weights at their
-/// extremes (nibbles 15 or 0, Q4_K's 6-bit scales 63 or 0; quants 127, -127
-/// or -128) against activations that all quantize to ±127 are the largest
-/// sums they must carry.
+/// one; Q6_K: four), which relies on bounds (tile_<type>_q8.wgsl): weights
+/// at their extremes (nibbles 15 or 0, Q4_K's 6-bit scales 63 or 0; quants
+/// 127, -127 or -128; Q6_K's 6-bit values 0 or 63, i.e. -32 or 31) against
+/// activations that all quantize to ±127 are the largest sums they must
+/// carry.
 #[test]
 fn pair_products_of_the_prefill_are_exact_at_the_extremes() {
     let cases = [
         (GgmlType::Q4_0, [(0xFFu8, 1.0f32), (0xFF, -1.0), (0x00, 1.0), (0xF0, -1.0), (0x0F, 1.0)]),
         (GgmlType::Q8_0, [(0x7F, 1.0), (0x7F, -1.0), (0x81, 1.0), (0x80, -1.0), (0x80, 1.0)]),
         (GgmlType::Q4_K, [(0xFF, 1.0), (0xFF, -1.0), (0x3F, 1.0), (0xF0, -1.0), (0x0F, 1.0)]),
+        (GgmlType::Q6_K, [(0x00, 1.0), (0x00, -1.0), (0xFF, 1.0), (0xFF, -1.0), (0xAA, 1.0)]),
     ];
     for gpu in gpus() {
         let (rows, cols, tokens) = (70, 512, 9);

@@ -7,6 +7,7 @@ use hearth::gpu::model::{GateUp, Qkv};
 use hearth::gpu::weights::GpuType;
 use hearth::gpu::{DeviceOptions, Gpu, GpuModel};
 use hearth::model::CpuState;
+use hearth::synth::Recipe::{self, Q4KM};
 use hearth::{Model, ModelSource};
 use hearth_tests::{default_and_plain_gpus, fixtures, json_ids, json_matrix, read_json, shared_models, test_gpu_with};
 use std::path::Path;
@@ -130,7 +131,7 @@ fn decode_logits(model: &GpuModel, tokens: &[u32]) -> Vec<Vec<f32>> {
 #[test]
 fn int8_activations_stay_close_to_the_cpu_reference() {
     // Decode with 8-bit activations (block-type products), token by token
-    // over the reference tokens, and prefill (Q4_0, Q8_0 and Q4_K products,
+    // over the reference tokens, and prefill (Q4_0, Q8_0, Q4_K and Q6_K products,
     // matmul_q8) in batches of 4, against the CPU reference (f32
     // activations) on the same file. The bounds are relative to the logits'
     // rms: llama.cpp's own decode of the tiny fixtures, which quantizes
@@ -139,7 +140,7 @@ fn int8_activations_stay_close_to_the_cpu_reference() {
     // 11-15 %. Wherever the reference's top-1 leads by more than twice the
     // largest error, the top-1 token must agree. Synthetic Q4_0 models
     // (llama, qwen2) stand in where the shared stories260K files are absent;
-    // synthetic Q4_K ones take its K-quant products.
+    // synthetic Q4_K and Q4_K_M ones take the K-quant products.
     let Some(gpu) = test_gpu_with(&DeviceOptions { int8_activations: Some(true), ..Default::default() }) else {
         return;
     };
@@ -150,9 +151,11 @@ fn int8_activations_stay_close_to_the_cpu_reference() {
         let tokens = json_ids(&read_json(&dir.join("reference.json"))["tokens"]);
         files.push((format!("{name}-Q8_0.gguf"), load(&dir.join(format!("{name}-Q8_0.gguf"))), tokens));
     }
-    // Q4_K rows are whole super-blocks of 256: the Q4_K models are wider.
-    for (arch, heads, quant) in [("llama", 4, Q4_0), ("qwen2", 2, Q4_0), ("llama", 4, Q4_K), ("qwen2", 4, Q4_K)] {
-        let wide = quant == Q4_K;
+    // K-quant rows are whole super-blocks of 256: those models are wider.
+    // Q4_K_M gives layer 1's attn_v and ffn_down, and the tied embedding, Q6_K.
+    let recipes = [("llama", 4, Q4_0.into()), ("qwen2", 2, Q4_0.into()), ("llama", 4, Q4_K.into()), ("qwen2", 4, Q4KM)];
+    for (arch, heads, recipe) in recipes {
+        let wide = recipe != Recipe::Uniform(Q4_0);
         let shape = hearth::synth::SynthShape {
             name: "tiny",
             arch,
@@ -165,11 +168,11 @@ fn int8_activations_stay_close_to_the_cpu_reference() {
             context: 64,
             rope_theta: 10000.0,
         };
-        let bytes = hearth::synth::build(&shape, quant, 5).unwrap().to_bytes();
+        let bytes = hearth::synth::build(&shape, recipe, 5).unwrap().to_bytes();
         let file =
             hearth::gguf::GgufFile::parse(Path::new("synth.gguf"), Arc::new(hearth::tensor::Mapped::Owned(bytes)));
         let model = Model::load(&ModelSource::Gguf(file.unwrap())).unwrap();
-        files.push((format!("synthetic {arch} {quant}"), model, vec![1, 17, 299, 0, 42, 123, 7, 250, 3]));
+        files.push((format!("synthetic {arch} {recipe:?}"), model, vec![1, 17, 299, 0, 42, 123, 7, 250, 3]));
     }
     if let Some(models) = shared_models() {
         let dir = models.join("stories260K");
@@ -183,9 +186,9 @@ fn int8_activations_stay_close_to_the_cpu_reference() {
         let mut cs = CpuState::new(&model, tokens.len());
         let cpu = model.forward_all(&mut cs, &tokens, 0).unwrap();
         let g = GpuModel::upload(gpu.clone(), &model).unwrap();
-        let block = ["Q4_0", "Q8_0", "Q4_K"].iter().any(|q| name.contains(q));
+        let block = ["Q4_0", "Q8_0", "Q4_K", "Q4KM"].iter().any(|q| name.contains(q));
         let int8 = block && hearth::kernels::matmul_q8::supported(&gpu, GpuType::Q4_0, 32);
-        assert_eq!(g.prefill_int8(), int8, "{name}: 8-bit prefill for Q4_0, Q8_0 and Q4_K");
+        assert_eq!(g.prefill_int8(), int8, "{name}: 8-bit prefill for Q4_0, Q8_0, Q4_K and Q6_K");
         let mut st = g.new_state(tokens.len(), 4).unwrap();
         check_int8(&name, "prefill", &g.forward_all(&mut st, &tokens, 0).unwrap(), &cpu);
         check_int8(&name, "decode", &decode_logits(&g, &tokens), &cpu);

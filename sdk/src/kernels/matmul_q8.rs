@@ -1,4 +1,4 @@
-//! Prefill product of Q4_0, Q8_0 and Q4_K weights against 8-bit activations on CPU
+//! Prefill product of Q4_0, Q8_0, Q4_K and Q6_K weights against 8-bit activations on CPU
 //! adapters (`shaders/matmul_q8.wgsl` with the type's `tile_<type>_q8.wgsl`):
 //! a `quantize_x` pass over every token's row, then register tiles of 8 rows
 //! × 8 tokens multiplied a block of 32 at a time in integers. On lavapipe
@@ -21,7 +21,7 @@ pub const SOURCE: &str = include_str!("../../../shaders/matmul_q8.wgsl");
 const TILE: u32 = 8;
 
 /// The types this product takes (others keep `matmul.wgsl`).
-pub const TYPES: [GpuType; 3] = [GpuType::Q4_0, GpuType::Q8_0, GpuType::Q4_K];
+pub const TYPES: [GpuType; 4] = [GpuType::Q4_0, GpuType::Q8_0, GpuType::Q4_K, GpuType::Q6_K];
 
 /// The composed source for `ty` (one of [`TYPES`]; subgroup variants only:
 /// the tokens' quants are shared by broadcasts).
@@ -32,6 +32,7 @@ pub fn source(ty: GpuType, variant: Variant) -> Result<String> {
         GpuType::Q4_0 => [NIBBLES, SCALES, include_str!("../../../shaders/tile_q4_0_q8.wgsl")],
         GpuType::Q8_0 => ["", SCALES, include_str!("../../../shaders/tile_q8_0_q8.wgsl")],
         GpuType::Q4_K => [NIBBLES, "", include_str!("../../../shaders/tile_q4_k_q8.wgsl")],
+        GpuType::Q6_K => ["", "", include_str!("../../../shaders/tile_q6_k_q8.wgsl")],
         _ => return Err(Error::Gpu { reason: format!("no 8-bit prefill product for {ty:?}") }),
     };
     let x = [include_str!("../../../shaders/x_q8_storage.wgsl"), include_str!("../../../shaders/x_q8.wgsl")];
@@ -39,7 +40,7 @@ pub fn source(ty: GpuType, variant: Variant) -> Result<String> {
 }
 
 /// Whether prefill products of `ty` with rows of `cols` values run here on
-/// `gpu`: Q4_0, Q8_0 and Q4_K rows of whole blocks, on adapters with 8-bit activations
+/// `gpu`: Q4_0, Q8_0, Q4_K and Q6_K rows of whole blocks, on adapters with 8-bit activations
 /// (`Gpu::int8_activations`: CPU adapters unless told) whose workgroup is one
 /// subgroup of a fixed size of at least 8 lanes (`matmul::shares_x`), and
 /// not where cooperative matrices were asked for (they take every product).
@@ -51,7 +52,7 @@ pub fn supported(gpu: &Gpu, ty: GpuType, cols: usize) -> bool {
 /// adapter: one of [`TYPES`], whole blocks (K-quants' super-blocks of 256
 /// hold 8 of the activations' blocks of 32).
 pub fn takes(ty: GpuType, cols: usize) -> bool {
-    let block = if ty == GpuType::Q4_K { 256 } else { quantize_x::BLOCK };
+    let block = if matches!(ty, GpuType::Q4_K | GpuType::Q6_K) { 256 } else { quantize_x::BLOCK };
     TYPES.contains(&ty) && cols > 0 && cols % block == 0
 }
 
