@@ -1,5 +1,5 @@
-// Prefill product of Q4_0, Q8_0 or Q4_K weights against 8-bit activations, for
-// CPU adapters (lavapipe): for T tokens
+// Prefill product of Q4_0, Q8_0, Q4_K or Q6_K weights against 8-bit
+// activations, for CPU adapters (lavapipe): for T tokens
 //   out[t * OUT_STRIDE + OUT_BASE + ROW_OFFSET + r] = W[r] · x[t]
 // with each token's row quantized in blocks of 32 by quantize_x.wgsl
 // (ALL_ROWS: row t of xq is token t, N / 32 blocks of three vec4<u32>).
@@ -10,8 +10,8 @@
 // per 4 values. The f32 tile's 64 accumulators live on the stack on
 // lavapipe and every update is loaded, blended and stored; a block's worth
 // of integer work per update, and 1 byte of x per value instead of 4, made
-// the product 1.7x (Q4_0) and 1.4x (Q8_0) as fast (BENCHMARKS.md, session
-// 16).
+// the product 1.7x (Q4_0), 1.3x (Q8_0), 1.7-1.8x (Q4_K) and 1.5-1.6x (Q6_K)
+// as fast (BENCHMARKS.md, sessions 16-17).
 //
 // Lane j of the workgroup (one subgroup of at least 8 lanes) loads token j's
 // block and turns its quants into pairs once; subgroupBroadcast hands the

@@ -2,7 +2,7 @@
 // block u of 32 is sub-block s = u % 8 of super-block u / 8
 // (dtype_q4_k.wgsl), the low (s even) or high (s odd) nibbles of the 32
 // bytes of chunk s / 2, element i in byte i. With the sub-block's scale
-// d·sc and min dmin·m (scale_of) and a token's block scale d_x and quant
+// d·sc and min dmin·m (row_head) and a token's block scale d_x and quant
 // sum Σq:
 //   Σ (d sc n_i - dmin m) d_x q_i = d sc (d_x Σ n_i q_i) - dmin m (d_x Σq),
 // so each row adds its two scales times the tile of integer sums and the

@@ -2,10 +2,10 @@
 //! adapters (`shaders/matmul_q8.wgsl` with the type's `tile_<type>_q8.wgsl`):
 //! a `quantize_x` pass over every token's row, then register tiles of 8 rows
 //! × 8 tokens multiplied a block of 32 at a time in integers. On lavapipe
-//! this is 1.7× (Q4_0) and 1.4× (Q8_0) as fast as the f32 tile of
-//! `matmul.wgsl` (BENCHMARKS.md, session 16), as 8-bit activations made
-//! decode's products faster (session 9). GPUs keep f32 activations until
-//! measured, like decode.
+//! this is 1.7× (Q4_0), 1.3× (Q8_0), 1.7–1.8× (Q4_K) and 1.5–1.6× (Q6_K) as
+//! fast as the f32 tile of `matmul.wgsl` (BENCHMARKS.md, sessions 16–17),
+//! as 8-bit activations made decode's products faster (session 9). GPUs
+//! keep f32 activations until measured, like decode.
 
 use super::quantize_x::{self, QuantizeX};
 use super::{bind_chunks, compose, Variant};
