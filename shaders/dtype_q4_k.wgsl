@@ -21,6 +21,36 @@ fn unpack_scale_min(sc: vec3<u32>, s: u32) -> vec2<f32> {
     return vec2<f32>(f32(v), f32(m));
 }
 
+// All 8 sub-blocks' d·scale (sc_lo: 0..3, sc_hi: 4..7) and dmin·min of the
+// super-block at word b, unpacked at once: the 6-bit values of sub-blocks
+// 0..3 are the low 6 bits of scale bytes 0..3 (scales) and 4..7 (mins);
+// those of 4..7 take their low 4 bits from the nibbles of bytes 8..11 and
+// their high 2 from the top bits of bytes 0..3 / 4..7, so each set of four
+// is one masked word, a byte per value. On lavapipe unpacking them one
+// sub-block at a time took nearly half of the 8-bit prefill product
+// (BENCHMARKS.md, session 17).
+struct ScalesMins {
+    sc_lo: vec4<f32>,
+    sc_hi: vec4<f32>,
+    m_lo: vec4<f32>,
+    m_hi: vec4<f32>,
+}
+
+fn scales_mins(rs: u32, b: u32) -> ScalesMins {
+    let dm = unpack2x16float(w_word(row_word_at(rs, b)));
+    let w1 = w_word(row_word_at(rs, b + 1u));
+    let w2 = w_word(row_word_at(rs, b + 2u));
+    let w3 = w_word(row_word_at(rs, b + 3u));
+    let sc_hi = (w3 & 0x0F0F0F0Fu) | ((w1 >> 2u) & 0x30303030u);
+    let m_hi = ((w3 >> 4u) & 0x0F0F0F0Fu) | ((w2 >> 2u) & 0x30303030u);
+    let six = 0x3F3F3F3Fu;
+    return ScalesMins(dm.x * bytes4(w1 & six), dm.x * bytes4(sc_hi), dm.y * bytes4(w2 & six), dm.y * bytes4(m_hi));
+}
+
+fn bytes4(w: u32) -> vec4<f32> {
+    return vec4<f32>(unpack4xU8(w));
+}
+
 // The same for the super-block at word b.
 fn scale_min(rs: u32, b: u32, s: u32) -> vec2<f32> {
     let sc = vec3<u32>(w_word(row_word_at(rs, b + 1u)), w_word(row_word_at(rs, b + 2u)), w_word(row_word_at(rs, b + 3u)));
