@@ -55,9 +55,10 @@ pub struct EngineArgs {
     /// (system memory on CPU adapters).
     #[arg(long)]
     pub memory_budget_mib: Option<u64>,
-    /// Decode's Q4_0/Q8_0/Q4_K/Q6_K products with 8-bit activations (true,
-    /// as llama.cpp) or f32 ones (false). Default: $HEARTH_INT8_ACTIVATIONS,
-    /// else true on CPU adapters and false on GPUs.
+    /// Decode's Q4_0/Q8_0/Q4_K/Q6_K products (and their prefill products on
+    /// CPU adapters) with 8-bit activations (true, as llama.cpp) or f32 ones
+    /// (false). Default: $HEARTH_INT8_ACTIVATIONS, else true on CPU adapters
+    /// and false on GPUs.
     #[arg(long)]
     pub int8_activations: Option<bool>,
 }

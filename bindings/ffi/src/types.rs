@@ -49,7 +49,7 @@ pub struct EngineOptions {
     #[uniffi(default = None)]
     pub memory_budget: Option<u64>,
     /// Quantized products with 8-bit activations (as llama.cpp; decode, and
-    /// Q4_0/Q8_0 prefill on CPU adapters): `None` lets the device decide (on
+    /// Q4_0/Q8_0/Q4_K/Q6_K prefill on CPU adapters): `None` lets the device decide (on
     /// for CPU adapters, off for GPUs); `false` keeps f32.
     #[uniffi(default = None)]
     pub int8_activations: Option<bool>,

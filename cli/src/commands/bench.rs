@@ -71,7 +71,7 @@ pub fn run(b: &BenchArgs, e: &EngineArgs) -> Result<()> {
     // release as much as on the code (BENCHMARKS.md, session 12).
     let mut driver = serde_json::Value::Null;
     // What decode's quantized products multiply: 8-bit or f32 activations;
-    // and prefill's (8-bit only for Q4_0/Q8_0 products on CPU adapters).
+    // and prefill's (8-bit only for Q4_0/Q8_0/Q4_K/Q6_K products on CPU adapters).
     let mut decode_activations = serde_json::Value::Null;
     let mut prefill_activations = serde_json::Value::Null;
     // How block-type weights are laid out: in row tiles (CPU adapters) or row after row.

@@ -72,7 +72,7 @@ pub struct EngineOptions {
     /// refused before upload with `Error::InsufficientMemory`.
     pub memory_budget: Option<u64>,
     /// The quantized products with 8-bit activations, as llama.cpp's (decode;
-    /// and prefill of Q4_0, Q8_0 and Q4_K on CPU adapters with subgroups)
+    /// and prefill of the same types on CPU adapters with subgroups)
     /// (`DeviceOptions::int8_activations`): `None` lets the device decide
     /// (on for CPU adapters, off for GPUs, unless `HEARTH_INT8_ACTIVATIONS`
     /// says otherwise); `Some(false)` keeps f32 activations everywhere.

@@ -101,7 +101,7 @@ pub struct DeviceOptions {
     /// Q6_K matrix-vector products and multiply integers
     /// (`kernels::quantize_x`), as llama.cpp does: faster decode, logits
     /// within a few percent (rms) of the f32 path, like llama.cpp's. Prefill's
-    /// Q4_0, Q8_0 and Q4_K products do the same on CPU adapters with subgroups
+    /// products of the same types do the same on CPU adapters with subgroups
     /// (`kernels::matmul_q8`).
     /// None: `HEARTH_INT8_ACTIVATIONS` (`0` or `1`) if set, else on for CPU
     /// adapters (measured faster there) and off for GPUs (not yet measured).
@@ -140,7 +140,7 @@ pub struct Gpu {
     /// when the device was opened with them.
     pub coop_tile: Option<u32>,
     /// Decode's block-type products read 8-bit activations, and so do
-    /// prefill's Q4_0, Q8_0 and Q4_K products where `kernels::matmul_q8` runs
+    /// prefill's Q4_0, Q8_0, Q4_K and Q6_K products where `kernels::matmul_q8` runs
     /// (`DeviceOptions::int8_activations`).
     pub int8_activations: bool,
     /// Block-type weights are uploaded in row tiles (`DeviceOptions::weight_tiles`).
