@@ -58,3 +58,24 @@ fn unit_dot2(ra: u32, rb: u32, u: u32, xrow: u32) -> vec2<f32> {
     }
     return total;
 }
+
+// Super-block u of four rows (matvec.wgsl's four-rows step), each
+// activation pair taken once for all four.
+fn rows4_dot(rows: vec4<u32>, units: u32, xrow: u32) -> vec4<f32> {
+    var total = vec4<f32>(0.0);
+    for (var u = 0u; u < units; u++) {
+        let b = u * BLOCK_WORDS;
+        let h0 = scales_mins(rows.x, b);
+        let h1 = scales_mins(rows.y, b);
+        let h2 = scales_mins(rows.z, b);
+        let h3 = scales_mins(rows.w, b);
+        for (var c = 0u; c < 4u; c++) {
+            let x = xq_pair(4u * u + c);
+            total += vec4<f32>(q4k_chunk(rows.x, b / 4u, c, chunk_scales(h0, c), x),
+                               q4k_chunk(rows.y, b / 4u, c, chunk_scales(h1, c), x),
+                               q4k_chunk(rows.z, b / 4u, c, chunk_scales(h2, c), x),
+                               q4k_chunk(rows.w, b / 4u, c, chunk_scales(h3, c), x));
+        }
+    }
+    return total;
+}

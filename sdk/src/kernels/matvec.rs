@@ -105,6 +105,8 @@ pub fn source_q8_x(ty: GpuType, variant: Variant, uniform_cols: Option<usize>, s
     };
     let rows4 = match ty {
         GpuType::Q4_0 | GpuType::Q8_0 => include_str!("../../../shaders/dot_rows4_q8.wgsl"),
+        // dot_q4_k_q8.wgsl has its own.
+        GpuType::Q4_K => "",
         _ => rows4_snippet(ty),
     };
     let size = size.as_deref().unwrap_or("");
@@ -118,19 +120,23 @@ pub fn uniform_x_fits(gpu: &Gpu, cols: usize) -> bool {
 }
 
 /// Whether lane rows run four rows (two SwiGLU pairs) per lane at a time
-/// (`FOUR_ROWS` in matvec.wgsl): Q4_0 and Q8_0, where it was faster on
-/// lavapipe (Q8_0 only once its rows were tiled, session 10; before, it was
-/// slower); F16 was slower end to end, Q4_K (a 256-value unit per row) no
-/// faster (BENCHMARKS.md, session 6).
-fn four_rows(ty: GpuType) -> bool {
-    matches!(ty, GpuType::Q4_0 | GpuType::Q8_0)
+/// (`FOUR_ROWS` in matvec.wgsl; `q8_x`: against 8-bit activations): Q4_0
+/// and Q8_0, where it was faster on lavapipe (Q8_0 only once its rows were
+/// tiled, session 10; before, it was slower); Q4_K against 8-bit
+/// activations, each activation pair taken once for the four rows (12-17 %
+/// less CPU time per decode step of a Q4_K llama-3.2-1b, session 17; with
+/// f32 activations, four rows were no faster, session 6); F16 was slower
+/// end to end (BENCHMARKS.md).
+fn four_rows(ty: GpuType, q8_x: bool) -> bool {
+    matches!(ty, GpuType::Q4_0 | GpuType::Q8_0) || (ty == GpuType::Q4_K && q8_x)
 }
 
 /// Weight rows a workgroup of the lane-rows layout reads in step on `gpu`
 /// (its lanes times the rows each lane takes at a time): the tile height of
 /// the weights on CPU adapters (`gpu::tiles::tile_height`).
 pub fn rows_in_step(gpu: &Gpu, ty: GpuType) -> usize {
-    reduce_workgroup(gpu, Variant::of(gpu)) as usize * if four_rows(ty) { 4 } else { 2 }
+    let q8_x = gpu.int8_activations && quantize_x::supports(ty);
+    reduce_workgroup(gpu, Variant::of(gpu)) as usize * if four_rows(ty, q8_x) { 4 } else { 2 }
 }
 
 /// Whether a quantized row of `cols` values fits a uniform binding on `gpu`.
@@ -191,7 +197,7 @@ impl Layout {
             // 0.5B model's matrices still give every core many workgroups;
             // at least 2 passes, which matvec.wgsl runs as two rows per lane
             // (4 for the types it runs four rows per lane).
-            let least = if four_rows(ty) { 4 } else { 2 };
+            let least = if four_rows(ty, q8_x) { 4 } else { 2 };
             let rpw = (32768 / (row_bytes.max(1) * u64::from(wg))).clamp(least, 8) as u32;
             let uniform_x = if q8_x { q8_uniform_fits(gpu, cols) } else { uniform_x_fits(gpu, cols) };
             // Shared activation loads: 3-12 % less time per Q4_0/Q8_0 product
@@ -374,7 +380,7 @@ impl MatVec {
             ("RPW", f64::from(layout.rpw)),
             ("LANE_ROWS", flag(layout.lane_rows)),
             ("PAIRS", flag(pairs)),
-            ("FOUR_ROWS", flag(layout.lane_rows && four_rows(m.ty))),
+            ("FOUR_ROWS", flag(layout.lane_rows && four_rows(m.ty, layout.q8_x))),
             ("OUT_BASE", base as f64),
         ];
         let parts = bind_chunks(gpu, m, "matvec", &src, &extra, |c| {
