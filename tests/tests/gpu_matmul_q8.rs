@@ -28,9 +28,9 @@ fn gpus() -> Vec<Gpu> {
     all.into_iter().filter(|g| matmul_q8::supported(g, GpuType::Q4_0, 32)).collect()
 }
 
-/// Rows of `blocks` whole blocks of `ty` (32 values, or K-quants' 256).
+/// Rows of `blocks` whole blocks of `ty`.
 fn cols(ty: GpuType, blocks: usize) -> usize {
-    blocks * if matches!(ty, GpuType::Q4_K | GpuType::Q6_K) { 256 } else { 32 }
+    blocks * matmul_q8::block_len(ty)
 }
 
 fn random(ty: GpuType, rows: usize, cols: usize, seed: u64) -> TensorRef {

@@ -33,9 +33,9 @@ pub struct BenchArgs {
 const PROFILE_TOKENS: usize = 8;
 
 /// Median, min and max of a sample.
-fn stats(mut v: Vec<f64>) -> serde_json::Value {
-    v.sort_by(f64::total_cmp);
-    json!({ "median": median(v.clone()), "min": v.first(), "max": v.last() })
+fn stats(v: Vec<f64>) -> serde_json::Value {
+    let (min, max) = (v.iter().copied().reduce(f64::min), v.iter().copied().reduce(f64::max));
+    json!({ "median": median(v), "min": min, "max": max })
 }
 
 /// Peak resident memory of this process (Linux; None elsewhere).

@@ -48,12 +48,20 @@ pub fn supported(gpu: &Gpu, ty: GpuType, cols: usize) -> bool {
     gpu.int8_activations && gpu.coop_tile.is_none() && takes(ty, cols) && super::matmul::shares_x(gpu, Variant::of(gpu))
 }
 
+/// Values per weight block of `ty` in this product: a row holds whole ones
+/// (K-quants' super-blocks of 256 hold 8 of the activations' blocks of 32).
+pub fn block_len(ty: GpuType) -> usize {
+    if matches!(ty, GpuType::Q4_K | GpuType::Q6_K) {
+        256
+    } else {
+        quantize_x::BLOCK
+    }
+}
+
 /// Whether this product takes rows of `cols` values of `ty` on some
-/// adapter: one of [`TYPES`], whole blocks (K-quants' super-blocks of 256
-/// hold 8 of the activations' blocks of 32).
+/// adapter: one of [`TYPES`], rows of whole blocks ([`block_len`]).
 pub fn takes(ty: GpuType, cols: usize) -> bool {
-    let block = if matches!(ty, GpuType::Q4_K | GpuType::Q6_K) { 256 } else { quantize_x::BLOCK };
-    TYPES.contains(&ty) && cols > 0 && cols % block == 0
+    TYPES.contains(&ty) && cols > 0 && cols % block_len(ty) == 0
 }
 
 /// Bytes of the 8-bit rows of a batch of `tokens` rows of `cols` values.
